@@ -1,0 +1,30 @@
+// The CPU device: OpenBLAS for GEMM, OpenMP-parallel strided loops for everything else.
+// Its methods are spread over the files of this folder by primitive family.
+#pragma once
+#include "tensor/backend.h"
+
+namespace zg {
+
+struct CpuBackend final : Backend {
+  void fill(const Tensor& out, double value) override;
+  void copy(const Tensor& out, const Tensor& src) override;
+  void unary(UnaryOp op, const Tensor& out, const Tensor& a, double alpha) override;
+  void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
+              double alpha) override;
+  void ternary(TernaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c,
+               double alpha) override;
+  void reduce(ReduceOp op, const Tensor& out, const Tensor& in,
+              const std::vector<bool>& reduced) override;
+  void arg_reduce(ReduceOp op, const Tensor& values, const Tensor& indices, const Tensor& in,
+                  int64_t dim) override;
+  void matmul(const Tensor& out, const Tensor& a, const Tensor& b) override;
+  void uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo, double hi) override;
+  void normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
+              double std) override;
+  void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) override;
+  void scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
+                   const Tensor& src) override;
+  void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) override;
+};
+
+}  // namespace zg

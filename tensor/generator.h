@@ -1,0 +1,37 @@
+// Seedable, counter-based random numbers (Philox4x32-10, Salmon et al. 2011).
+//
+// Element i of a draw is a pure function of (seed, offset + i), so the stream is the same
+// whatever the thread count or device, and a generator's whole state is two integers.
+#pragma once
+#include <array>
+#include <cstdint>
+
+namespace zg {
+
+std::array<uint32_t, 4> philox4x32(uint64_t counter, uint64_t key);
+
+// Uniform in (0, 1] with 53 random bits, from a 64-bit draw (never 0, so log() is safe).
+inline double uniform_from_bits(uint32_t hi, uint32_t lo) {
+  uint64_t bits = (static_cast<uint64_t>(hi) << 32 | lo) >> 11;
+  return (static_cast<double>(bits) + 1.0) * 0x1.0p-53;
+}
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0) : seed_(seed) {}
+  void manual_seed(uint64_t seed) { seed_ = seed; offset_ = 0; }
+  uint64_t seed() const { return seed_; }
+  uint64_t offset() const { return offset_; }
+  void set_state(uint64_t seed, uint64_t offset) { seed_ = seed; offset_ = offset; }
+  // Reserves n counters and returns the first.
+  uint64_t advance(uint64_t n) { uint64_t o = offset_; offset_ += n; return o; }
+
+ private:
+  uint64_t seed_;
+  uint64_t offset_ = 0;
+};
+
+Generator& default_generator();
+void manual_seed(uint64_t seed);
+
+}  // namespace zg

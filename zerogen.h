@@ -1,0 +1,9 @@
+// The one header a user needs: tensors, autograd and (as they land) nn, optim and models.
+#pragma once
+#include "autograd/engine.h"
+#include "autograd/gradcheck.h"
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "tensor/format.h"
+#include "tensor/generator.h"
+#include "tensor/tensor.h"
