@@ -56,11 +56,14 @@ void check_versions(const Node& node) {
   }
 }
 
-// Writes a gradient into a leaf's .grad(), copying if the tensor is shared with others.
+// Writes a gradient into a leaf's .grad(). Without create_graph, g is kept as it is only when
+// nothing else holds it and it is a dense buffer of its own (later backwards add into .grad()
+// in place); otherwise — shared, expanded, or a view into a larger buffer — it is copied.
 void write_leaf_grad(AutogradMeta& m, const Tensor& g, bool create_graph) {
-  Tensor value = g;
-  if (!create_graph && (g.impl_ptr().use_count() > 1 || g.impl().storage.use_count() > 1))
-    value = g.clone();
+  bool owned = g.impl_ptr().use_count() == 1 && g.impl().storage.use_count() == 1 &&
+               g.is_contiguous() && g.storage_offset() == 0 &&
+               g.impl().storage->nbytes == g.numel() * element_size(g.dtype());
+  Tensor value = create_graph || owned ? g : g.clone();
   if (!m.grad.defined()) {
     m.grad = value;
   } else if (create_graph) {
@@ -124,7 +127,8 @@ std::unordered_map<Node*, Tensor> execute(Run& run) {
     Tensor g = std::move(pending[n]);
     pending.erase(n);
     if (targets.count(n)) captured[n] = g;
-    if (auto m = n->retained.lock(); m && g.defined()) write_leaf_grad(*m, g, run.create_graph);
+    if (auto m = n->retained.lock(); m && run.accumulate_leaves && g.defined())
+      write_leaf_grad(*m, g, run.create_graph);
     if (n->accumulator) {
       if (auto m = n->leaf.lock(); m && run.accumulate_leaves && g.defined())
         write_leaf_grad(*m, g, run.create_graph);

@@ -18,6 +18,25 @@ static AutogradMeta& meta(const Tensor& t) {
   return *m;
 }
 
+Node::~Node() {
+  // Drop what this node holds on its inputs, and move out the input nodes only this node
+  // keeps alive; then do the same for those, one at a time, so each dies with no children.
+  std::vector<std::shared_ptr<Node>> dying;
+  auto release = [&dying](Node& n) {
+    n.backward = nullptr;  // its captured inputs may hold the same nodes as `next`
+    n.saved_output = Tensor();
+    for (auto& child : n.next)
+      if (child && child.use_count() == 1) dying.push_back(std::move(child));
+    n.next.clear();
+  };
+  release(*this);
+  while (!dying.empty()) {
+    std::shared_ptr<Node> n = std::move(dying.back());
+    dying.pop_back();
+    release(*n);
+  }
+}
+
 Tensor Node::output() {
   ZG_CHECK(saved_output.defined(), "{}: backward asked for an output that was not saved", name);
   Tensor out = alias(saved_output);
@@ -52,7 +71,7 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t) {
 }
 
 Tensor record(Tensor out, const char* name, const std::vector<Tensor>& inputs,
-              Node::BackwardFn backward, bool saves_output) {
+              Node::BackwardFn backward, bool saves_output, const std::vector<Tensor>& saved) {
   if (!GradMode::is_enabled() || !any_requires_grad(inputs)) return out;
   auto node = std::make_shared<Node>();
   node->name = name;
@@ -62,6 +81,8 @@ Tensor record(Tensor out, const char* name, const std::vector<Tensor>& inputs,
     node->input_shapes.push_back(in.defined() ? in.shape() : Shape{});
     if (in.defined()) node->versions.emplace_back(in.impl().storage, in.impl().storage->version);
   }
+  for (const Tensor& t : saved)
+    if (t.defined()) node->versions.emplace_back(t.impl().storage, t.impl().storage->version);
   node->sequence = next_sequence++;  // after gradient_edge(), so inputs are always older
   if (saves_output) {
     node->saved_output = alias(out);

@@ -40,6 +40,10 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<std::pair<std::weak_ptr<Storage>, uint64_t>> versions;
   Tensor saved_output;  // detached alias, when the backward formula uses the output
 
+  // Frees a long chain of nodes iteratively: plain recursive shared_ptr release would
+  // overflow the stack on graphs a few hundred thousand ops deep.
+  ~Node();
+
   // The op's output, re-attached to this node when building a graph of the backward pass.
   Tensor output();
   bool accumulator = false;  // an AccumulateGrad node
@@ -47,9 +51,12 @@ struct Node : std::enable_shared_from_this<Node> {
 };
 
 // Records `out` as the result of op `name` on `inputs` when grad mode is on and any input
-// requires grad; otherwise returns `out` untouched and drops `backward`.
+// requires grad; otherwise returns `out` untouched and drops `backward`. `saved` lists the
+// other tensors `backward` reads (masks, indices, a reduction's result), so that an
+// in-place write to them is reported like one to an input.
 Tensor record(Tensor out, const char* name, const std::vector<Tensor>& inputs,
-              Node::BackwardFn backward, bool saves_output = false);
+              Node::BackwardFn backward, bool saves_output = false,
+              const std::vector<Tensor>& saved = {});
 bool any_requires_grad(const std::vector<Tensor>& tensors);
 // The node a gradient for t flows into (its grad_fn, or its leaf accumulator); null if none.
 std::shared_ptr<Node> gradient_edge(const Tensor& t);

@@ -46,7 +46,10 @@ Tensor arange(double end, TensorOptions opts) { return arange(0.0, end, 1.0, opt
 Tensor arange(double start, double end, double step, TensorOptions opts) {
   ZG_CHECK(step != 0 && std::isfinite(start) && std::isfinite(end),
            "arange: need finite bounds and a non-zero step (got {}, {}, {})", start, end, step);
-  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((end - start) / step)));
+  double count = std::ceil((end - start) / step);
+  ZG_CHECK(count < 0x1p62, "arange: [{}, {}) with step {} has too many elements", start, end,
+           step);
+  int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
   std::vector<double> v(n);
   for (int64_t i = 0; i < n; ++i) v[i] = start + step * static_cast<double>(i);
   return finish(from_vector(v).to(opts.dtype_).to(opts.device_), opts);

@@ -110,7 +110,9 @@ Tensor ternary(TernaryOp op, const Tensor& a, const Tensor& b, const Tensor& c, 
   ZG_CHECK(a.device() == b.device(), "{}: tensors on different devices", name);
   Shape shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape(), name), c.shape(), name);
   Tensor out = make(shape, b.dtype(), b.device());
-  Tensor cond = cast(a, b.dtype());  // the kernel sees one dtype
+  // The kernel sees one dtype: test != 0 in the condition's own dtype before converting,
+  // so a float condition such as 0.5 stays true for int64 values.
+  Tensor cond = a.dtype() == b.dtype() ? a : cast(binary(BinaryOp::Ne, a, 0.0, name), b.dtype());
   backend_for(b.device())
       .ternary(op, out, broadcast_to(cond, shape, name), broadcast_to(b, shape, name),
                broadcast_to(c, shape, name), alpha);
@@ -215,6 +217,9 @@ void check_index(const Tensor& index, int64_t size, const char* op) {
            op, lo, hi, size);
 }
 
+// A 0-d tensor as a one-element 1-d view.
+static Tensor as_1d(const Tensor& t) { return as_strided(t, {1}, {1}, t.storage_offset()); }
+
 static void check_gather_shapes(const Tensor& self, int64_t d, const Tensor& index, const char* op) {
   ZG_CHECK(index.dim() == self.dim(), "{}: index {} must have the same rank as input {}", op,
            shape_str(index.shape()), shape_str(self.shape()));
@@ -229,7 +234,10 @@ Tensor gather(const Tensor& in, int64_t dim, const Tensor& index) {
   int64_t d = wrap_dim(dim, in.dim(), "gather");
   check_gather_shapes(in, d, index, "gather");
   Tensor out = make(index.shape(), in.dtype(), in.device());
-  backend_for(in.device()).gather(out, in, d, index);
+  if (in.dim() == 0)  // the kernel indexes strides[d]: give it 1-element 1-d views
+    backend_for(in.device()).gather(as_1d(out), as_1d(in), 0, as_1d(index));
+  else
+    backend_for(in.device()).gather(out, in, d, index);
   return out;
 }
 
@@ -241,7 +249,10 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   ZG_CHECK(src.shape() == index.shape(), "scatter_add: src {} and index {} must have the same shape",
            shape_str(src.shape()), shape_str(index.shape()));
   Tensor out = contiguous_copy(self);
-  backend_for(self.device()).scatter_add(out, d, index, src);
+  if (self.dim() == 0)
+    backend_for(self.device()).scatter_add(as_1d(out), 0, as_1d(index), as_1d(src));
+  else
+    backend_for(self.device()).scatter_add(out, d, index, src);
   return out;
 }
 

@@ -14,8 +14,14 @@ TensorImpl& Tensor::impl() const {
   return *impl_;
 }
 
-int64_t Tensor::size(int64_t d) const { return impl().shape[wrap_dim(d, dim(), "size")]; }
-int64_t Tensor::stride(int64_t d) const { return impl().strides[wrap_dim(d, dim(), "stride")]; }
+int64_t Tensor::size(int64_t d) const {
+  ZG_CHECK(dim() > 0, "size: dim {} of a 0-d tensor (shape [])", d);
+  return impl().shape[wrap_dim(d, dim(), "size")];
+}
+int64_t Tensor::stride(int64_t d) const {
+  ZG_CHECK(dim() > 0, "stride: dim {} of a 0-d tensor (shape [])", d);
+  return impl().strides[wrap_dim(d, dim(), "stride")];
+}
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& t = impl();

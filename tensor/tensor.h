@@ -170,6 +170,16 @@ class Tensor {
   Tensor var(const Shape& dims, bool unbiased = true, bool keepdim = false) const;
   Tensor std(bool unbiased = true) const;
   Tensor std(const Shape& dims, bool unbiased = true, bool keepdim = false) const;
+  // Without these, a braced single dim such as x.var({1}) would convert to the bool
+  // overload above and reduce over every dim.
+  Tensor var(std::initializer_list<int64_t> dims, bool unbiased = true,
+             bool keepdim = false) const {
+    return var(Shape(dims), unbiased, keepdim);
+  }
+  Tensor std(std::initializer_list<int64_t> dims, bool unbiased = true,
+             bool keepdim = false) const {
+    return std(Shape(dims), unbiased, keepdim);
+  }
   Tensor max() const;  // over everything
   Tensor min() const;
   std::pair<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;  // values, indices

@@ -12,7 +12,8 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
   return record(raw::gather(*this, d, index), "GatherBackward", {*this},
                 [d, index, in = shape()](const Tensor& g, Node&) -> Grads {
                   return {zeros(in, g.dtype()).scatter_add(d, index, g)};
-                });
+                },
+                false, {index});
 }
 
 Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
@@ -21,7 +22,8 @@ Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) 
                 [d, index](const Tensor& g, Node& self) -> Grads {
                   return {self.needs_grad(0) ? g : Tensor(),
                           self.needs_grad(1) ? g.gather(d, index) : Tensor()};
-                });
+                },
+                false, {index});
 }
 
 Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {

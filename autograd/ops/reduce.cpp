@@ -56,13 +56,17 @@ Tensor Tensor::std(bool unbiased) const { return var(unbiased).sqrt(); }
 static Tensor extremum(ReduceOp op, const Tensor& x, const Shape& dims, bool keepdim,
                        const char* name) {
   Tensor y = raw::reduce(op, x, dims, true, name);
-  Shape dropped = raw::reduced_shape(x.shape(), raw::reduced_dims(dims, x.dim(), name), false);
-  Tensor out = keepdim ? y : raw::as_strided(y, dropped, contiguous_strides(dropped), 0);
-  return record(out, name, {x}, [x, y, dims](const Tensor& g, Node&) -> Grads {
-    Tensor hit = raw::binary(BinaryOp::Eq, x, y, 1.0, "mask");
-    Tensor share = hit / raw::reduce(ReduceOp::Sum, hit, dims, true, "mask");
-    return {keep_dims(g, x, dims) * share};
-  });
+  // Always a separate handle: backward captures y, which must not be the recorded output
+  // itself (the output's node would then keep itself alive).
+  Shape shape = raw::reduced_shape(x.shape(), raw::reduced_dims(dims, x.dim(), name), keepdim);
+  Tensor out = raw::as_strided(y, shape, contiguous_strides(shape), 0);
+  return record(out, name, {x},
+                [x, y, dims](const Tensor& g, Node&) -> Grads {
+                  Tensor hit = raw::binary(BinaryOp::Eq, x, y, 1.0, "mask");
+                  Tensor share = hit / raw::reduce(ReduceOp::Sum, hit, dims, true, "mask");
+                  return {keep_dims(g, x, dims) * share};
+                },
+                false, {y});
 }
 Tensor Tensor::amax(const Shape& dims, bool keepdim) const {
   return extremum(ReduceOp::Max, *this, dims, keepdim, "amax");
@@ -78,11 +82,13 @@ static std::pair<Tensor, Tensor> arg_extremum(ReduceOp op, const Tensor& x, int6
   auto [values, indices] = raw::arg_reduce(op, x, dim, keepdim, name);
   int64_t d = wrap_dim(dim, x.dim(), name);
   Tensor idx = keepdim || x.dim() == 0 ? indices : indices.unsqueeze(d);
-  values = record(values, name, {x}, [x, d, idx, keepdim](const Tensor& g, Node&) -> Grads {
-    Tensor gk = keepdim || x.dim() == 0 ? g : g.unsqueeze(d);
-    if (x.dim() == 0) return {gk.reshape({})};
-    return {zeros_like(x).scatter_add(d, idx, gk)};
-  });
+  values = record(values, name, {x},
+                  [x, d, idx, keepdim](const Tensor& g, Node&) -> Grads {
+                    Tensor gk = keepdim || x.dim() == 0 ? g : g.unsqueeze(d);
+                    if (x.dim() == 0) return {gk.reshape({})};
+                    return {zeros_like(x).scatter_add(d, idx, gk)};
+                  },
+                  false, {idx});
   return {values, indices};
 }
 std::pair<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim) const {

@@ -183,6 +183,9 @@ Tensor Tensor::expand(const Shape& s) const {
            shape_str(s));
   for (int64_t i = lead; i < static_cast<int64_t>(s.size()); ++i)
     if (shape[i] == -1) shape[i] = this->shape()[i - lead];
+  for (int64_t n : shape)  // -1 is only allowed for an existing dim
+    ZG_CHECK(n >= 0, "expand: invalid size in {} for a tensor {}", shape_str(s),
+             shape_str(this->shape()));
   Tensor view = raw::broadcast_to(*this, shape, "expand");
   if (view.is_same(*this)) return *this;
   return record(view, "ExpandBackward", {*this}, [in = this->shape()](const Tensor& g, Node&) -> Grads {
@@ -229,6 +232,7 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
 }
 
 std::vector<Tensor> Tensor::split(int64_t size, int64_t d) const {
+  ZG_CHECK(dim() > 0, "split: cannot split a 0-d tensor");
   ZG_CHECK(size > 0, "split: split_size must be positive, got {}", size);
   d = wrap_dim(d, dim(), "split");
   std::vector<Tensor> parts;
@@ -237,11 +241,13 @@ std::vector<Tensor> Tensor::split(int64_t size, int64_t d) const {
   return parts;
 }
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t d) const {
+  ZG_CHECK(dim() > 0, "chunk: cannot chunk a 0-d tensor");
   ZG_CHECK(chunks > 0, "chunk: chunks must be positive, got {}", chunks);
   int64_t n = shape()[wrap_dim(d, dim(), "chunk")];
   return split(std::max<int64_t>(1, (n + chunks - 1) / chunks), d);
 }
 std::vector<Tensor> Tensor::unbind(int64_t d) const {
+  ZG_CHECK(dim() > 0, "unbind: cannot unbind a 0-d tensor");
   d = wrap_dim(d, dim(), "unbind");
   std::vector<Tensor> parts;
   for (int64_t i = 0; i < shape()[d]; ++i) parts.push_back(select(d, i));

@@ -5,6 +5,7 @@
 
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/loops.h"
+#include "tensor/cpu/vec_math.h"
 
 namespace zg {
 using namespace cpu;
@@ -12,27 +13,33 @@ using namespace cpu;
 namespace {
 
 // One inner loop for any arity; the all-contiguous case is its own branch so it vectorises.
+// flatten: the op (a lambda around a vec_math.h function) must be inlined into the loop to
+// vectorise, and GCC's inliner gives up on the larger ones (gelu) otherwise.
 template <class T, size_t N, class Op>
-void map_row(const std::array<char*, N>& p, const std::array<int64_t, N>& s, int64_t n, Op op) {
+[[gnu::flatten]] void map_row(const std::array<char*, N>& p, const std::array<int64_t, N>& s, int64_t n, Op op) {
   bool contiguous = true;
   for (size_t k = 0; k < N; ++k) contiguous &= s[k] == int64_t(sizeof(T));
   T* out = reinterpret_cast<T*>(p[0]);
   if constexpr (N == 2) {
     const T* a = reinterpret_cast<const T*>(p[1]);
-    if (contiguous)
+    if (contiguous) {
+#pragma omp simd
       for (int64_t i = 0; i < n; ++i) out[i] = op(a[i]);
-    else
+    } else
       for (int64_t i = 0; i < n; ++i) at<T>(p[0], i * s[0]) = op(at<T>(p[1], i * s[1]));
   } else if constexpr (N == 3) {
     const T* a = reinterpret_cast<const T*>(p[1]);
     const T* b = reinterpret_cast<const T*>(p[2]);
     if (contiguous) {
+#pragma omp simd
       for (int64_t i = 0; i < n; ++i) out[i] = op(a[i], b[i]);
     } else if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == 0) {
       const T bv = *b;  // tensor (op) scalar, the common broadcast
+#pragma omp simd
       for (int64_t i = 0; i < n; ++i) out[i] = op(a[i], bv);
     } else if (s[0] == sizeof(T) && s[1] == 0 && s[2] == sizeof(T)) {
       const T av = *a;
+#pragma omp simd
       for (int64_t i = 0; i < n; ++i) out[i] = op(av, b[i]);
     } else {
       for (int64_t i = 0; i < n; ++i)
@@ -57,8 +64,44 @@ void map(const Tensor& out, const std::array<const Tensor*, N - 1>& ins, Op op) 
            });
 }
 
+// float32 goes through the vectorisable vm:: versions (tensor/cpu/vec_math.h, within ~2 ulp
+// of correctly rounded, libm's special values); float64 keeps libm.
 template <class T>
-T sigmoid(T x) { return T(1) / (T(1) + std::exp(-x)); }
+ZG_VM_INLINE T exp_(T x) {
+  if constexpr (std::is_same_v<T, float>) return vm::exp(x);
+  else return std::exp(x);
+}
+template <class T>
+ZG_VM_INLINE T log_(T x) {
+  if constexpr (std::is_same_v<T, float>) return vm::log(x);
+  else return std::log(x);
+}
+template <class T>
+ZG_VM_INLINE T tanh_(T x) {
+  if constexpr (std::is_same_v<T, float>) return vm::tanh(x);
+  else return std::tanh(x);
+}
+template <class T>
+ZG_VM_INLINE T erf_(T x) {
+  if constexpr (std::is_same_v<T, float>) return vm::erf(x);
+  else return std::erf(x);
+}
+template <class T>
+ZG_VM_INLINE T sigmoid(T x) {
+  if constexpr (std::is_same_v<T, float>) return vm::sigmoid(x);
+  else return T(1) / (T(1) + std::exp(-x));
+}
+template <class T>
+ZG_VM_INLINE T silu(T x) {
+  if constexpr (std::is_same_v<T, float>) return vm::silu(x);
+  else return x / (T(1) + std::exp(-x));
+}
+// x·Φ(x) = ½·x·erfc(-x/√2): no cancellation in the negative tail, unlike 1 + erf(x/√2).
+template <class T>
+ZG_VM_INLINE T gelu(T x) {
+  if constexpr (std::is_same_v<T, float>) return vm::gelu(x);
+  else return T(0.5) * x * std::erfc(-x * T(M_SQRT1_2));
+}
 
 template <class T>
 void unary_typed(UnaryOp op, const Tensor& out, const Tensor& a, double alpha) {
@@ -69,28 +112,27 @@ void unary_typed(UnaryOp op, const Tensor& out, const Tensor& a, double alpha) {
     case UnaryOp::Abs: return run([](T x) { return x < 0 ? -x : x; });
     case UnaryOp::Sign: return run([](T x) { return T((x > 0) - (x < 0)); });
     case UnaryOp::Square: return run([](T x) { return x * x; });
-    case UnaryOp::Relu: return run([](T x) { return x > 0 ? x : T(0); });
+    case UnaryOp::Relu: return run([](T x) { return x < 0 ? T(0) : x; });  // NaN stays NaN
     case UnaryOp::ClampMin: return run([al](T x) { return x < al ? al : x; });
     case UnaryOp::ClampMax: return run([al](T x) { return x > al ? al : x; });
     default: break;
   }
   if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
-      case UnaryOp::Exp: return run([](T x) { return std::exp(x); });
-      case UnaryOp::Log: return run([](T x) { return std::log(x); });
+      case UnaryOp::Exp: return run([](T x) { return exp_(x); });
+      case UnaryOp::Log: return run([](T x) { return log_(x); });
       case UnaryOp::Log1p: return run([](T x) { return std::log1p(x); });
       case UnaryOp::Sqrt: return run([](T x) { return std::sqrt(x); });
       case UnaryOp::Rsqrt: return run([](T x) { return T(1) / std::sqrt(x); });
       case UnaryOp::Sin: return run([](T x) { return std::sin(x); });
       case UnaryOp::Cos: return run([](T x) { return std::cos(x); });
-      case UnaryOp::Tanh: return run([](T x) { return std::tanh(x); });
+      case UnaryOp::Tanh: return run([](T x) { return tanh_(x); });
       case UnaryOp::Sigmoid: return run([](T x) { return sigmoid(x); });
-      case UnaryOp::Erf: return run([](T x) { return std::erf(x); });
-      case UnaryOp::Silu: return run([](T x) { return x * sigmoid(x); });
-      case UnaryOp::Gelu:
-        return run([](T x) { return T(0.5) * x * (T(1) + std::erf(x * T(M_SQRT1_2))); });
+      case UnaryOp::Erf: return run([](T x) { return erf_(x); });
+      case UnaryOp::Silu: return run([](T x) { return silu(x); });
+      case UnaryOp::Gelu: return run([](T x) { return gelu(x); });
       case UnaryOp::Softplus:
-        return run([](T x) { return std::max(x, T(0)) + std::log1p(std::exp(-std::abs(x))); });
+        return run([](T x) { return std::max(x, T(0)) + std::log1p(exp_(-std::abs(x))); });
       case UnaryOp::LeakyRelu: return run([al](T x) { return x > 0 ? x : al * x; });
       case UnaryOp::PowScalar: return run([al](T x) { return std::pow(x, al); });
       default: break;

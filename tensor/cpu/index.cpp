@@ -60,9 +60,14 @@ static void random_fill(const Tensor& out, F draw) {
 
 void CpuBackend::uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo,
                          double hi) {
+  // The largest value below hi in out's dtype: a draw within 2^-25 of hi would otherwise
+  // round up to hi when stored as float32.
+  const double top = !(hi > lo)              ? hi
+                     : out.dtype() == kFloat32 ? std::nextafter(float(hi), -INFINITY)
+                                               : std::nextafter(hi, -INFINITY);
   random_fill(out, [=](int64_t i) {
     auto r = philox4x32(offset + i, seed);
-    return lo + (hi - lo) * (1.0 - uniform_from_bits(r[0], r[1]));  // [lo, hi)
+    return std::min(lo + (hi - lo) * (1.0 - uniform_from_bits(r[0], r[1])), top);  // [lo, hi)
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/loops.h"
+#include "tensor/cpu/vec_math.h"
 
 namespace zg {
 using namespace cpu;
@@ -166,6 +167,44 @@ void CpuBackend::arg_reduce(ReduceOp op, const Tensor& values, const Tensor& ind
   });
 }
 
+namespace {
+
+template <class T>
+ZG_VM_INLINE T exp_(T x) {
+  if constexpr (std::is_same_v<T, float>) return vm::exp(x);
+  else return std::exp(x);
+}
+
+// One contiguous row: max, then e^(x - max) written to y and summed (in double for float),
+// then scaled; log_softmax writes (x - max) - log(sum) instead.
+template <class T>
+void softmax_row(const T* __restrict x, T* __restrict y, int64_t len, bool log) {
+  T m = -std::numeric_limits<T>::infinity();
+#pragma omp simd reduction(max : m)
+  for (int64_t i = 0; i < len; ++i) m = x[i] > m ? x[i] : m;  // NaN propagates via the sum
+  if (!std::isfinite(m)) m = 0;  // all -inf row: keep exp() finite
+  acc_t<T> sum = 0;
+  if (log) {
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < len; ++i) sum += exp_(x[i] - m);
+    const T log_sum = T(std::log(sum));  // (x - m) - log(sum), as in the strided path
+#pragma omp simd
+    for (int64_t i = 0; i < len; ++i) y[i] = (x[i] - m) - log_sum;
+  } else {
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < len; ++i) {
+      const T e = exp_(x[i] - m);
+      y[i] = e;
+      sum += e;
+    }
+    const T inv = T(1 / sum);
+#pragma omp simd
+    for (int64_t i = 0; i < len; ++i) y[i] *= inv;
+  }
+}
+
+}  // namespace
+
 void CpuBackend::softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) {
   visit_dtype(in.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -177,6 +216,11 @@ void CpuBackend::softmax(const Tensor& out, const Tensor& in, int64_t dim, bool 
       T* op = out.data_ptr<T>();
       parallel_for(0, outer * inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(len, 1)),
                    [&](int64_t b, int64_t e) {
+                     if (inner == 1) {
+                       for (int64_t r = b; r < e; ++r)
+                         softmax_row(ip + r * len, op + r * len, len, log);
+                       return;
+                     }
                      for (int64_t r = b; r < e; ++r) {
                        int64_t base = (r / inner) * len * inner + r % inner;
                        const T* x = ip + base;
@@ -185,13 +229,16 @@ void CpuBackend::softmax(const Tensor& out, const Tensor& in, int64_t dim, bool 
                        for (int64_t i = 0; i < len; ++i) m = std::max(m, x[i * inner]);
                        if (!std::isfinite(m)) m = 0;  // all -inf row: keep exp() finite
                        acc_t<T> sum = 0;
-                       for (int64_t i = 0; i < len; ++i) sum += std::exp(x[i * inner] - m);
+                       for (int64_t i = 0; i < len; ++i) sum += exp_(x[i * inner] - m);
                        if (log) {
-                         T lse = m + T(std::log(sum));
-                         for (int64_t i = 0; i < len; ++i) y[i * inner] = x[i * inner] - lse;
+                         // (x - m) - log(sum): adding m back first would round the
+                         // large log-sum-exp to T and lose the small differences.
+                         T log_sum = T(std::log(sum));
+                         for (int64_t i = 0; i < len; ++i)
+                           y[i * inner] = (x[i * inner] - m) - log_sum;
                        } else {
                          T inv = T(1 / sum);
-                         for (int64_t i = 0; i < len; ++i) y[i * inner] = std::exp(x[i * inner] - m) * inv;
+                         for (int64_t i = 0; i < len; ++i) y[i * inner] = exp_(x[i * inner] - m) * inv;
                        }
                      }
                    });

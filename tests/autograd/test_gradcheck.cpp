@@ -15,9 +15,12 @@ enum class Domain { Any, Positive, AwayFromZero };
 
 Tensor make_input(Domain domain, const Shape& shape, Generator& gen) {
   switch (domain) {
-    case Domain::Positive: return uni(shape, gen, 0.4, 2.0);
-    case Domain::AwayFromZero: return away(shape, gen);
-    default: return rnd(shape, gen);
+    case Domain::Positive:
+      return uni(shape, gen, 0.4, 2.0);
+    case Domain::AwayFromZero:
+      return away(shape, gen);
+    default:
+      return rnd(shape, gen);
   }
 }
 
@@ -45,8 +48,7 @@ std::vector<UnaryCase> unary_cases() {
       {"erf", [](const Tensor& x) { return x.erf(); }, Domain::Any},
       {"relu", [](const Tensor& x) { return x.relu(); }, Domain::AwayFromZero},
       {"leaky_relu", [](const Tensor& x) { return x.leaky_relu(); }, Domain::AwayFromZero},
-      {"leaky_relu(0.2)", [](const Tensor& x) { return x.leaky_relu(0.2); },
-       Domain::AwayFromZero},
+      {"leaky_relu(0.2)", [](const Tensor& x) { return x.leaky_relu(0.2); }, Domain::AwayFromZero},
       {"silu", [](const Tensor& x) { return x.silu(); }, Domain::Any},
       {"gelu", [](const Tensor& x) { return x.gelu(); }, Domain::Any},
       {"softplus", [](const Tensor& x) { return x.softplus(); }, Domain::Any},
@@ -66,8 +68,7 @@ std::vector<UnaryCase> unary_cases() {
       {"2.5 * x", [](const Tensor& x) { return 2.5 * x; }, Domain::Any},
       {"x / 2.5", [](const Tensor& x) { return x / 2.5; }, Domain::Any},
       {"2.5 / x", [](const Tensor& x) { return 2.5 / x; }, Domain::AwayFromZero},
-      {"clamp()", [](const Tensor& x) { return x.clamp(std::nullopt, std::nullopt); },
-       Domain::Any},
+      {"clamp()", [](const Tensor& x) { return x.clamp(std::nullopt, std::nullopt); }, Domain::Any},
       {"x * x (same input twice)", [](const Tensor& x) { return x * x; }, Domain::Any},
       {"x / x.exp()", [](const Tensor& x) { return x / x.exp(); }, Domain::Any},
   };
@@ -150,8 +151,8 @@ struct BinaryCase {
 std::vector<BinaryCase> binary_cases() {
   return {
       {"add", [](const Tensor& a, const Tensor& b) { return a + b; }, Domain::Any, Domain::Any},
-      {"add(alpha)", [](const Tensor& a, const Tensor& b) { return add(a, b, -1.5); },
-       Domain::Any, Domain::Any},
+      {"add(alpha)", [](const Tensor& a, const Tensor& b) { return add(a, b, -1.5); }, Domain::Any,
+       Domain::Any},
       {"sub", [](const Tensor& a, const Tensor& b) { return a - b; }, Domain::Any, Domain::Any},
       {"mul", [](const Tensor& a, const Tensor& b) { return a * b; }, Domain::Any, Domain::Any},
       {"div", [](const Tensor& a, const Tensor& b) { return a / b; }, Domain::Any,
@@ -171,8 +172,8 @@ std::vector<BinaryCase> binary_cases() {
 
 // Operand shapes: equal, and broadcast both ways (including 0-d and missing leading dims).
 const std::vector<std::pair<Shape, Shape>> kShapes = {
-    {{3, 4}, {3, 4}}, {{3, 1}, {1, 4}}, {{2, 3, 4}, {4}}, {{4}, {2, 3, 4}},
-    {{2, 1, 4}, {3, 1}}, {{}, {2, 3}}, {{2, 3}, {}},
+    {{3, 4}, {3, 4}},    {{3, 1}, {1, 4}}, {{2, 3, 4}, {4}}, {{4}, {2, 3, 4}},
+    {{2, 1, 4}, {3, 1}}, {{}, {2, 3}},     {{2, 3}, {}},
 };
 
 }  // namespace
@@ -221,7 +222,9 @@ TEST_CASE("gradcheck: binary ops with non-contiguous operands") {
     Tensor r = make_input(c.b, {1, 3}, gen);
     CHECK(gradcheck([&](const Inputs& in) { return c.f(in[0].expand({4, 3}), in[1]); }, {col, b}));
     CHECK(gradcheck(
-        [&](const Inputs& in) { return c.f(in[0].expand({2, 4, 3}), in[1].expand({4, 3})); },
+        [&](const Inputs& in) {
+          return c.f(in[0].expand({2, 4, 3}), in[1].expand({4, 3}));
+        },
         {col, r}));
   }
 }
@@ -288,4 +291,22 @@ TEST_CASE("gradcheck: composite elementwise expressions") {
         return (in[0] - mu) * (var + 1e-5).rsqrt() * in[1] + in[1].square();
       },
       {x, y}));
+}
+
+TEST_CASE("gradcheck: detects a wrong derivative and rejects bad inputs") {
+  Generator gen(15);
+  Tensor x = uni({2, 3}, gen, 0.5, 1.5);
+  // x * detach(x) has derivative x, not 2x: the check must fail.
+  auto wrong = [](const Inputs& in) { return in[0] * in[0].detach(); };
+  CHECK_FALSE(gradcheck(wrong, {x}, {.raise = false}));
+  CHECK_THROWS_WITH_AS(gradcheck(wrong, {x}), doctest::Contains("mismatch"), Error);
+  // A derivative off by 1e-4 relative is still caught at the default tolerances.
+  auto slightly = [](const Inputs& in) { return in[0] * (1.0 + 1e-2 * in[0].detach()); };
+  CHECK_FALSE(gradcheck(slightly, {x}, {.raise = false}));
+  // float32 inputs, expanded leaves and no differentiable input are refused.
+  Tensor f32 = leaf(randn({2}, gen));
+  CHECK_THROWS_WITH_AS(gradcheck(wrong, {f32}), doctest::Contains("float64"), Error);
+  Tensor expanded = leaf(randn({1, 3}, gen, kFloat64).expand({2, 3}));
+  CHECK_THROWS_WITH_AS(gradcheck(wrong, {expanded}), doctest::Contains("expanded"), Error);
+  CHECK_THROWS_AS(gradcheck(wrong, {x.detach()}), Error);
 }

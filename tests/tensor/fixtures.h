@@ -32,17 +32,25 @@ class Fixtures {
       std::vector<double> values;
       std::vector<int64_t> ints;
       while (ls >> word) {
-        if (dtype == "int64") ints.push_back(std::stoll(word));
-        else values.push_back(std::strtod(word.c_str(), nullptr));  // reads inf, -inf, nan
+        if (dtype == "int64")
+          ints.push_back(std::stoll(word));
+        else
+          values.push_back(std::strtod(word.c_str(), nullptr));  // reads inf, -inf, nan
       }
-      Tensor t;
-      if (dtype == "int64") t = from_vector(ints, shape);
-      else if (dtype == "float64") t = from_vector(values, shape);
-      else if (dtype == "float32") t = from_vector(std::vector<float>(values.begin(), values.end()), shape);
-      else throw std::runtime_error("fixture " + name + ": unknown dtype " + dtype);
-      if (t.numel() != static_cast<int64_t>(dtype == "int64" ? ints.size() : values.size()))
+      size_t count = dtype == "int64" ? ints.size() : values.size();
+      if (numel_of(shape) != static_cast<int64_t>(count))
         throw std::runtime_error("fixture " + name + ": value count does not match its shape");
-      tensors_[name] = t;
+      Shape flat{static_cast<int64_t>(count)};  // from_vector's {} means 1-D; reshape after
+      Tensor t;
+      if (dtype == "int64")
+        t = from_vector(ints, flat);
+      else if (dtype == "float64")
+        t = from_vector(values, flat);
+      else if (dtype == "float32")
+        t = from_vector(std::vector<float>(values.begin(), values.end()), flat);
+      else
+        throw std::runtime_error("fixture " + name + ": unknown dtype " + dtype);
+      tensors_[name] = t.reshape(shape);
     }
   }
 
@@ -84,13 +92,17 @@ inline bool close_to(const Tensor& got, const Tensor& want, double rtol, double 
   return true;
 }
 
-// Tolerances: float64 results agree with torch to a few ulps of the inputs' magnitude;
-// float32 ones to ~1e-6 relative (torch and zerogen use different libm/SIMD kernels).
+// Tolerances: float64 results agree with torch to a few ulps of the inputs' magnitude.
 inline bool close64(const Tensor& got, const Tensor& want) {
   return close_to(got, want, 1e-12, 1e-13);
 }
-inline bool close32(const Tensor& got, const Tensor& want) {
-  return close_to(got, want, 1e-6, 1e-7);
+// A float32 result against the exact (float64) answer for its float32 inputs: ~8 ulps.
+inline bool close32(const Tensor& got, const Tensor& want64) {
+  if (got.dtype() != kFloat32) {
+    MESSAGE("expected a float32 result, got ", dtype_name(got.dtype()));
+    return false;
+  }
+  return close_to(got.to(kFloat64), want64, 1e-6, 1e-7);
 }
 inline bool exact(const Tensor& got, const Tensor& want) { return close_to(got, want, 0, 0); }
 

@@ -10,7 +10,12 @@
 namespace zg::test {
 namespace {
 
-const Fixtures& R = torch_ref();
+// R("name"): a reference tensor. The file loads on first use, inside a test case, so a
+// missing file fails that test instead of aborting the binary during static initialisation.
+struct {
+  Tensor operator()(const std::string& name) const { return torch_ref()(name); }
+  size_t size() const { return torch_ref().size(); }
+} const R;
 
 using UnaryFn = std::function<Tensor(const Tensor&)>;
 
@@ -72,6 +77,49 @@ TEST_CASE("torch: unary ops") {
   check64(R("unary.xlog1p").log1p(), "unary.log1p");
 }
 
+TEST_CASE("torch: NaN and infinities propagate as in torch") {
+  Tensor x = R("special.x");
+  std::vector<std::pair<std::string, UnaryFn>> ops = {
+      {"relu", [](const Tensor& t) { return t.relu(); }},
+      {"sign", [](const Tensor& t) { return t.sign(); }},
+      {"abs", [](const Tensor& t) { return t.abs(); }},
+      {"sigmoid", [](const Tensor& t) { return t.sigmoid(); }},
+      {"tanh", [](const Tensor& t) { return t.tanh(); }},
+      {"silu", [](const Tensor& t) { return t.silu(); }},
+      {"gelu", [](const Tensor& t) { return t.gelu(); }},
+      {"softplus", [](const Tensor& t) { return t.softplus(); }},
+      {"leaky_relu", [](const Tensor& t) { return t.leaky_relu(); }},
+      {"clamp", [](const Tensor& t) { return t.clamp(-1.0, 1.0); }},
+      {"exp", [](const Tensor& t) { return t.exp(); }},
+      {"erf", [](const Tensor& t) { return t.erf(); }},
+      {"sqrt", [](const Tensor& t) { return t.sqrt(); }},
+      {"log", [](const Tensor& t) { return t.log(); }},
+      {"rsqrt", [](const Tensor& t) { return t.rsqrt(); }},
+  };
+  for (auto& [name, f] : ops) {
+    CAPTURE(name);
+    check64(f(x), "special." + name);
+  }
+  Tensor m = R("special.m"), v = R("special.v");
+  auto [mv, mi] = m.max(1);
+  check_exact(mv, "special.max_1.values");
+  check_exact(mi, "special.max_1.indices");
+  auto [nv, ni] = m.min(1);
+  check_exact(nv, "special.min_1.values");
+  check_exact(ni, "special.min_1.indices");
+  check_exact(m.amax({1}), "special.amax_1");
+  check_exact(m.max(), "special.max");
+  check_exact(m.sum({1}), "special.sum_1");
+  check64(m.softmax(1), "special.softmax_1");
+  check_exact(maximum(m, v), "special.maximum");
+  check_exact(minimum(m, v), "special.minimum");
+  Tensor l = R("special.lse_x");
+  check64(l.logsumexp({1}), "special.lse_1");
+  Tensor rows = l.index_select(0, from_vector(std::vector<int64_t>{0, 2}));
+  check64(rows.softmax(1), "special.softmax_lse_x");
+  check64(rows.log_softmax(1), "special.log_softmax_lse_x");
+}
+
 TEST_CASE("torch: pow") {
   Tensor x = R("unary.x"), xpos = R("unary.xpos");
   check64(xpos.pow(0.5), "pow.xpos_0.5");
@@ -122,6 +170,11 @@ TEST_CASE("torch: maximum, minimum and comparisons (with ties)") {
   check_exact(a.le(0.5), "cmp.le_s");
   check_exact(a.gt(0.5), "cmp.gt_s");
   check_exact(a.ge(0.5), "cmp.ge_s");
+  // Ties in arg-reductions resolve to the first index, as torch does on the CPU.
+  check_exact(a.argmax(1), "cmp.argmax_1");
+  check_exact(a.argmin(0), "cmp.argmin_0");
+  check_exact(a.max(0).second, "cmp.max_0.indices");
+  check_exact(a.min(1).second, "cmp.min_1.indices");
 }
 
 TEST_CASE("torch: where and masked_fill") {
@@ -193,8 +246,8 @@ TEST_CASE("torch: logsumexp, stable for large and -inf entries") {
 }
 
 TEST_CASE("torch: matmul, every rank case") {
-  for (std::string name : {"1x1", "1x2", "2x1", "2x2", "3x2", "2x3", "3x3", "1x3", "3x1", "bcast",
-                           "bcast1"}) {
+  for (std::string name :
+       {"1x1", "1x2", "2x1", "2x2", "3x2", "2x3", "3x3", "1x3", "3x1", "bcast", "bcast1"}) {
     CAPTURE(name);
     Tensor a = R("mm." + name + ".a"), b = R("mm." + name + ".b");
     check64(matmul(a, b), "mm." + name + ".out");
@@ -213,8 +266,8 @@ TEST_CASE("torch: matmul with transposed and strided operands") {
   // A batch operand broadcast by expand (stride 0) against a real batch.
   Tensor a3 = R("mm.3x3.a"), b3 = R("mm.3x3.b");
   Tensor row = a3.select(0, 1).unsqueeze(0).expand({2, 3, 4});
-  Tensor want = stack({matmul(a3.select(0, 1), b3.select(0, 0)),
-                       matmul(a3.select(0, 1), b3.select(0, 1))});
+  Tensor want =
+      stack({matmul(a3.select(0, 1), b3.select(0, 0)), matmul(a3.select(0, 1), b3.select(0, 1))});
   CHECK(close64(matmul(row, b3), want));
 }
 
