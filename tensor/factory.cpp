@@ -70,21 +70,30 @@ Tensor eye(int64_t n, TensorOptions opts) {
   return finish(t.to(opts.device_), opts);
 }
 
-Tensor rand(const Shape& shape, Generator& gen, TensorOptions opts) {
-  raw::check_floating(raw::make({}, opts.dtype_, kCPU), "rand");
+// A fresh tensor filled from gen's stream by a backend random primitive.
+template <class Fill>
+static Tensor random(const Shape& shape, Generator& gen, TensorOptions opts, const char* op,
+                     Fill fill) {
+  ZG_CHECK(is_floating(opts.dtype_), "{}: expected a floating-point dtype, got {}", op,
+           dtype_name(opts.dtype_));
   Tensor t = raw::make(shape, opts.dtype_, opts.device_);
-  backend_for(opts.device_).uniform(t, gen.seed(), gen.advance(t.numel()), 0.0, 1.0);
+  fill(backend_for(opts.device_), t, gen.seed(), gen.advance(t.numel()));
   return finish(t, opts);
+}
+
+Tensor rand(const Shape& shape, Generator& gen, TensorOptions opts) {
+  return random(shape, gen, opts, "rand", [](Backend& b, const Tensor& t, uint64_t s, uint64_t o) {
+    b.uniform(t, s, o, 0.0, 1.0);
+  });
 }
 Tensor rand(const Shape& shape, TensorOptions opts) {
   return rand(shape, default_generator(), opts);
 }
 
 Tensor randn(const Shape& shape, Generator& gen, TensorOptions opts) {
-  raw::check_floating(raw::make({}, opts.dtype_, kCPU), "randn");
-  Tensor t = raw::make(shape, opts.dtype_, opts.device_);
-  backend_for(opts.device_).normal(t, gen.seed(), gen.advance(t.numel()), 0.0, 1.0);
-  return finish(t, opts);
+  return random(shape, gen, opts, "randn", [](Backend& b, const Tensor& t, uint64_t s, uint64_t o) {
+    b.normal(t, s, o, 0.0, 1.0);
+  });
 }
 Tensor randn(const Shape& shape, TensorOptions opts) {
   return randn(shape, default_generator(), opts);
