@@ -43,11 +43,16 @@ Options parse(int argc, char** argv) {
     std::string a = argv[i];
     if (i + 1 >= argc) usage(argv[0]);
     std::string v = argv[++i];
-    if (a == "--threads") o.threads = std::atoi(v.c_str());
-    else if (a == "--reps") o.reps = std::atoi(v.c_str());
-    else if (a == "--warmup") o.warmup = std::atoi(v.c_str());
-    else if (a == "--only") o.only = v;
-    else usage(argv[0]);
+    if (a == "--threads")
+      o.threads = std::atoi(v.c_str());
+    else if (a == "--reps")
+      o.reps = std::atoi(v.c_str());
+    else if (a == "--warmup")
+      o.warmup = std::atoi(v.c_str());
+    else if (a == "--only")
+      o.only = v;
+    else
+      usage(argv[0]);
   }
   if (o.threads < 1 || o.reps < 1 || o.warmup < 0) usage(argv[0]);
   if (!o.only.empty() && o.only != "gemm" && o.only != "eltwise") usage(argv[0]);
@@ -100,8 +105,8 @@ void bench_gemm(const Options& o) {
       g_sink = out.data_ptr<float>()[0];
     };
     auto run_blas = [&] {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1.0f, ap, s.k, bp,
-                  s.n, 0.0f, c.data(), s.n);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.m, s.n, s.k, 1.0f, ap, s.k, bp, s.n,
+                  0.0f, c.data(), s.n);
       g_sink = c[0];
     };
     for (int i = 0; i < o.warmup; ++i) {
@@ -135,18 +140,12 @@ void bench_eltwise(const Options& o) {
   zg::Tensor pos = zg::rand({kN}, gen) * 2.0 + 0.01;  // log's domain, U[0.01, 2.01)
   zg::Tensor x2 = zg::randn({1000, 1000}, gen);
   const std::vector<EltOp> ops = {
-      {"add", [&] { return x + y; }},
-      {"mul", [&] { return x * y; }},
-      {"add_scalar", [&] { return x + 1.5; }},
-      {"exp", [&] { return x.exp(); }},
-      {"log", [&] { return pos.log(); }},
-      {"tanh", [&] { return x.tanh(); }},
-      {"sigmoid", [&] { return x.sigmoid(); }},
-      {"relu", [&] { return x.relu(); }},
-      {"gelu", [&] { return x.gelu(); }},
-      {"silu", [&] { return x.silu(); }},
-      {"sum", [&] { return x.sum(); }},
-      {"softmax", [&] { return x2.softmax(1); }},
+      {"add", [&] { return x + y; }},           {"mul", [&] { return x * y; }},
+      {"add_scalar", [&] { return x + 1.5; }},  {"exp", [&] { return x.exp(); }},
+      {"log", [&] { return pos.log(); }},       {"tanh", [&] { return x.tanh(); }},
+      {"sigmoid", [&] { return x.sigmoid(); }}, {"relu", [&] { return x.relu(); }},
+      {"gelu", [&] { return x.gelu(); }},       {"silu", [&] { return x.silu(); }},
+      {"sum", [&] { return x.sum(); }},         {"softmax", [&] { return x2.softmax(1); }},
   };
   std::fprintf(stderr, "%-16s %12s\n", "eltwise op", "median ms");
   for (const auto& op : ops) {

@@ -16,7 +16,8 @@ namespace {
 // flatten: the op (a lambda around a vec_math.h function) must be inlined into the loop to
 // vectorise, and GCC's inliner gives up on the larger ones (gelu) otherwise.
 template <class T, size_t N, class Op>
-[[gnu::flatten]] void map_row(const std::array<char*, N>& p, const std::array<int64_t, N>& s, int64_t n, Op op) {
+[[gnu::flatten]] void map_row(const std::array<char*, N>& p, const std::array<int64_t, N>& s,
+                              int64_t n, Op op) {
   bool contiguous = true;
   for (size_t k = 0; k < N; ++k) contiguous &= s[k] == int64_t(sizeof(T));
   T* out = reinterpret_cast<T*>(p[0]);
@@ -69,38 +70,38 @@ void map(const Tensor& out, const std::array<const Tensor*, N - 1>& ins, Op op) 
 template <class T>
 ZG_VM_INLINE T exp_(T x) {
   if constexpr (std::is_same_v<T, float>) return vm::exp(x);
-  else return std::exp(x);
+  return std::exp(x);
 }
 template <class T>
 ZG_VM_INLINE T log_(T x) {
   if constexpr (std::is_same_v<T, float>) return vm::log(x);
-  else return std::log(x);
+  return std::log(x);
 }
 template <class T>
 ZG_VM_INLINE T tanh_(T x) {
   if constexpr (std::is_same_v<T, float>) return vm::tanh(x);
-  else return std::tanh(x);
+  return std::tanh(x);
 }
 template <class T>
 ZG_VM_INLINE T erf_(T x) {
   if constexpr (std::is_same_v<T, float>) return vm::erf(x);
-  else return std::erf(x);
+  return std::erf(x);
 }
 template <class T>
 ZG_VM_INLINE T sigmoid(T x) {
   if constexpr (std::is_same_v<T, float>) return vm::sigmoid(x);
-  else return T(1) / (T(1) + std::exp(-x));
+  return T(1) / (T(1) + std::exp(-x));
 }
 template <class T>
 ZG_VM_INLINE T silu(T x) {
   if constexpr (std::is_same_v<T, float>) return vm::silu(x);
-  else return x / (T(1) + std::exp(-x));
+  return x / (T(1) + std::exp(-x));
 }
 // x·Φ(x) = ½·x·erfc(-x/√2): no cancellation in the negative tail, unlike 1 + erf(x/√2).
 template <class T>
 ZG_VM_INLINE T gelu(T x) {
   if constexpr (std::is_same_v<T, float>) return vm::gelu(x);
-  else return T(0.5) * x * std::erfc(-x * T(M_SQRT1_2));
+  return T(0.5) * x * std::erfc(-x * T(M_SQRT1_2));
 }
 
 template <class T>

@@ -172,7 +172,7 @@ namespace {
 template <class T>
 ZG_VM_INLINE T exp_(T x) {
   if constexpr (std::is_same_v<T, float>) return vm::exp(x);
-  else return std::exp(x);
+  return std::exp(x);
 }
 
 // One contiguous row: max, then e^(x - max) written to y and summed (in double for float),
