@@ -8,8 +8,8 @@
 namespace zg::autograd {
 
 struct GradOptions {
-  std::vector<Tensor> grad_outputs;  // seed per output; may be omitted for one-element outputs
-  std::optional<bool> retain_graph;  // default: create_graph
+  std::vector<Tensor> grad_outputs = {};  // seed per output; may be omitted for one-element outputs
+  std::optional<bool> retain_graph = std::nullopt;  // default: create_graph
   bool create_graph = false;         // record the backward pass, for higher-order gradients
   bool allow_unused = false;         // an input the outputs do not depend on gets undefined
 };
