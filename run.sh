@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(cmake g++ make pkg-config libopenblas-dev libfmt-dev doctest-dev libcli11-dev)
+PACKAGES=(cmake g++ make pkg-config libopenblas-dev libfmt-dev doctest-dev libcli11-dev
+  zlib1g-dev nlohmann-json3-dev libstb-dev dataset-fashion-mnist)
 JOBS=${JOBS:-$(nproc)}
 
 install_missing() {

@@ -8,8 +8,10 @@
 #pragma once
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -226,6 +228,9 @@ class Tensor {
  private:
   std::shared_ptr<TensorImpl> impl_;
 };
+
+// Named tensors, sorted by name: state dicts, optimizer state, checkpoint files.
+using TensorDict = std::map<std::string, Tensor>;
 
 // ---- arithmetic (broadcasting; a double operand takes the tensor's dtype) -----------------
 Tensor operator+(const Tensor& a, const Tensor& b);
