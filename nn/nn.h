@@ -1,0 +1,8 @@
+// Everything in zg::nn: the module base, layers, initialisation, functional and losses.
+#pragma once
+#include "nn/activation.h"
+#include "nn/functional.h"
+#include "nn/init.h"
+#include "nn/linear.h"
+#include "nn/module.h"
+#include "nn/sequential.h"
