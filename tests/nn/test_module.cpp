@@ -107,7 +107,7 @@ TEST_CASE("Module: repr prints the tree with parameter counts") {
         std::string::npos);
   CHECK(r.find("(head): Sequential(\n    (0): ReLU()\n") != std::string::npos);
   CHECK(r.find("  # 72 params\n") == std::string::npos);  // the total goes on the last line
-  CHECK(r.substr(r.size() - 15) == ")  # 72 params");
+  CHECK(r.ends_with("\n)  # 72 params"));
 }
 
 TEST_CASE("Linear: PyTorch's init bounds, forward = x Wᵀ + b, float64 gradcheck") {
