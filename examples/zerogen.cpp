@@ -1,47 +1,42 @@
-// zerogen — the command-line front door. With no subcommand it runs the main job, the
-// derivation checks of ../shared/DERIVATIONS.md that the core can already do, as a table.
+// zerogen — the command-line front door: one subcommand per worked example.
 //
-//   zerogen                      same as `zerogen derivations`
-//   zerogen derivations [--only D6,D13] [--seed N] [--threads N]
+//   zerogen                         the main job: train-classifier on its defaults
+//   zerogen train-classifier [...]  the CNN that scores generated images (Fashion-MNIST)
+//   zerogen score samples.safetensors
+//   zerogen derivations [--only D6,D13] [--seed N]
 //
-// Exit status: 0 when every row passes, 1 when any fails, 2 on bad arguments.
+// `zerogen <command> --help` lists every option. Exit status: 0 on success, 1 when a check
+// fails, 2 on bad input (the message says which file, op or shape).
 #include <CLI/CLI.hpp>
-#include <chrono>
+#include <fmt/format.h>
 
-#include "models/derivations.h"
+#include "examples/derivations_command.h"
+#include "examples/score.h"
+#include "examples/train_classifier.h"
 #include "zerogen.h"
-
-int run_derivations(const std::vector<std::string>& only, uint64_t seed) {
-  auto start = std::chrono::steady_clock::now();
-  fmt::print("zerogen derivations: numerical checks of DERIVATIONS.md (seed {}, {} threads)\n\n",
-             seed, zg::get_num_threads());
-  auto rows = zg::models::run_derivations(only, seed);
-  fmt::print("{}", zg::models::format_derivation_table(rows));
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print("({:.1f} s)\n", seconds);
-  for (const auto& r : rows)
-    if (!r.pass()) return 1;
-  return 0;
-}
 
 int main(int argc, char** argv) {
   CLI::App app{"zerogen: generative models from zero, in C++"};
   int threads = 0;
-  app.add_option("--threads", threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
-
-  std::vector<std::string> only;
-  uint64_t seed = 0;
-  auto* derivations = app.add_subcommand("derivations", "Check the claims D1–D22 numerically");
-  derivations->add_option("--only", only, "Comma-separated ids, e.g. D6,D13")->delimiter(',');
-  derivations->add_option("--seed", seed, "Random seed");
-
-  CLI11_PARSE(app, argc, argv);
-  try {
+  app.add_option("--threads", threads, "CPU threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  int exit_code = 0;
+  zg::examples::add_train_classifier_command(app, exit_code);
+  zg::examples::add_score_command(app, exit_code);
+  zg::examples::add_derivations_command(app, exit_code);
+  app.require_subcommand(0, 1);
+  app.parse_complete_callback([&] {
     if (threads > 0) zg::set_num_threads(threads);
+  });
+  try {
+    app.parse(argc, argv);
     // No subcommand: the main job on its defaults.
-    return run_derivations(only, seed);
+    if (app.get_subcommands().empty()) app.parse(std::vector<std::string>{"train-classifier"});
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   } catch (const zg::Error& e) {
     fmt::print(stderr, "zerogen: {}\n", e.what());
     return 2;
   }
+  return exit_code;
 }
