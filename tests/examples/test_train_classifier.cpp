@@ -1,0 +1,64 @@
+// train-classifier end to end on a slice of Fashion-MNIST: the run directory's files, and
+// resuming from a checkpoint continues the very same trajectory (2N steps = N + N, bit for bit).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "examples/train_classifier.h"
+#include "io/run_dir.h"
+#include "tests/test_util.h"
+#include "zerogen.h"
+
+namespace zg {
+namespace {
+
+namespace fs = std::filesystem;
+
+examples::ClassifierConfig small_config(const std::string& dir) {
+  examples::ClassifierConfig c;
+  c.run_dir = dir;
+  c.epochs = 2;
+  c.batch_size = 32;
+  c.train_limit = 160;  // 5 steps per epoch, 10 in all: the resume crosses an epoch boundary
+  c.test_limit = 100;
+  c.warmup_steps = 3;
+  c.log_every = 2;
+  c.quiet = true;
+  return c;
+}
+
+TEST_CASE("train-classifier: 2N steps in one run equal N steps, then --resume for N more") {
+  std::string root = (fs::temp_directory_path() / "zerogen_test_resume").string();
+  fs::remove_all(root);
+  auto straight = small_config(root + "/straight");
+  auto r1 = examples::train_classifier(straight);
+  CHECK(r1.steps == 10);
+
+  auto split = small_config(root + "/split");
+  split.stop_after = 7;
+  CHECK(examples::train_classifier(split).steps == 7);
+  split.stop_after = 0;
+  split.resume = true;
+  auto r2 = examples::train_classifier(split);
+  CHECK(r2.steps == 10);
+
+  auto a = io::load_checkpoint(straight.run_dir + "/checkpoint.safetensors");
+  auto b = io::load_checkpoint(split.run_dir + "/checkpoint.safetensors");
+  CHECK(a.step == 10);
+  CHECK(b.step == 10);
+  CHECK(a.rng_offset == b.rng_offset);
+  for (const char* group : {"model", "optim"}) {
+    REQUIRE(a.group(group).size() == b.group(group).size());
+    for (const auto& [name, t] : a.group(group)) {
+      INFO(group, "/", name);
+      CHECK(test::max_abs_diff(t.to(kFloat64), b.group(group).at(name).to(kFloat64)) == 0.0);
+    }
+  }
+  CHECK(r1.test_accuracy == r2.test_accuracy);
+  CHECK(fs::exists(straight.run_dir + "/config.json"));
+  CHECK(fs::exists(straight.run_dir + "/metrics.csv"));
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace zg
