@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# W1 (GEMM) and element-wise ops, zerogen side by side with PyTorch; writes bench/README.md.
+# W1 (GEMM) and element-wise ops, zerogen side by side with PyTorch; writes bench/core.md (part of bench/README.md).
 #
 #   bench/run_core.sh                      # threads 1 and 2, 3 rounds, 20 reps, 5 warm-up
 #   ROUNDS=5 REPS=30 THREADS="1 2" bench/run_core.sh
@@ -20,10 +20,8 @@ WARMUP=${WARMUP:-5}
 THREADS=${THREADS:-"1 2"}
 BUILD=${BUILD:-build-bench}
 JOBS=${JOBS:-1}
-QUIET_WAIT=${QUIET_WAIT:-300}
-QUIET_MAX_USE=${QUIET_MAX_USE:-15}  # % of all cores others may use for a round to start
-PY=/usr/bin/python3  # Debian's python3-torch; the python3 on PATH may lack torch
 BEFORE_BIN=${BEFORE_BIN:-}
+source bench/common.sh
 
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DZEROGEN_TESTS=OFF -DZEROGEN_CUDA=OFF \
   >/dev/null
@@ -33,26 +31,6 @@ mkdir -p bench/results
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 raw="bench/results/core-$stamp.csv"
 : >"$raw"
-
-# Percent of all CPU time used (by anything: other users' builds and tests) over 2 s.
-cpu_use() {
-  local a b
-  read -r -a a </proc/stat
-  sleep 2
-  read -r -a b </proc/stat
-  local total=0 idle=$((b[4] + b[5] - a[4] - a[5])) i
-  for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
-  echo $((total > 0 ? 100 * (total - idle) / total : 0))
-}
-busy() { (($(cpu_use) > QUIET_MAX_USE)); }
-
-wait_quiet() {
-  local waited=0
-  while busy && ((waited < QUIET_WAIT)); do
-    sleep 3
-    waited=$((waited + 5))
-  done
-}
 
 # run <round> <threads> <label> <command...>: CSV lines tagged with the round.
 run() {
@@ -82,5 +60,6 @@ cmd="bench/run_core.sh"
 for v in ROUNDS REPS WARMUP THREADS BEFORE_BIN; do
   [[ -n ${!v} ]] && cmd="$v=\"${!v}\" $cmd"
 done
-"$PY" bench/report_core.py "$raw" --command "$cmd" >bench/README.md
-echo "wrote bench/README.md (raw: $raw)" >&2
+"$PY" bench/report_core.py "$raw" --command "$cmd" >bench/core.md
+assemble_readme
+echo "wrote bench/core.md and bench/README.md (raw: $raw)" >&2
