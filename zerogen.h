@@ -4,6 +4,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "optim/optim.h"
 #include "tensor/format.h"
 #include "tensor/generator.h"
 #include "tensor/tensor.h"
