@@ -22,7 +22,7 @@ bool split_key(const std::string& key, size_t& index, std::string& name) {
     index = index * 10 + static_cast<size_t>(key[k] - '0');
   }
   name = key.substr(dot + 1);
-  return true;
+  return std::to_string(index) == key.substr(0, dot);  // "01.x" would never be looked up
 }
 
 }  // namespace
@@ -161,9 +161,10 @@ void Optimizer::load_state_dict(const TensorDict& dict) {
     size_t index = 0;
     std::string buffer;
     if (!known && split_key(key, index, buffer)) {
-      ZG_CHECK(index < params_.size(),
-               "{}::load_state_dict: \"{}\" is for parameter {} but this optimizer has {}", op, key,
-               index, params_.size());
+      ZG_CHECK(
+          index < params_.size(),
+          "{}::load_state_dict: \"{}\" is for parameter {} but this optimizer has {} parameters",
+          op, key, index, params_.size());
       for (const Buffer& b : spec) known |= b.name == buffer;
     }
     ZG_CHECK(known, "{}::load_state_dict: unexpected entry \"{}\"", op, key);

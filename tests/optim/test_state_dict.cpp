@@ -188,6 +188,8 @@ TEST_CASE("optimizer load_state_dict: mismatches throw clear errors and change n
                  "unexpected entry", "0.momentum_buffer");
   CHECK_ZG_ERROR(target->load_state_dict(with("model.weight", zeros({2}))), "unexpected entry",
                  "model.weight");
+  CHECK_ZG_ERROR(target->load_state_dict(with("01.exp_avg", zeros({4}))), "unexpected entry",
+                 "01.exp_avg");
   CHECK_ZG_ERROR(target->load_state_dict(with("options.beta1", scalar_tensor(0.5, kFloat64))),
                  "beta1 = 0.5", "beta1 = 0.9");
   CHECK_ZG_ERROR(target->load_state_dict(without("options.eps")), "options.eps");
