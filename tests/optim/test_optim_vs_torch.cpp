@@ -3,9 +3,8 @@
 // 1. Replay: a fixed sequence of gradients (independent of the weights) is fed to zerogen's
 //    optimizer exactly as torch's saw it, so only the update arithmetic is compared. zerogen
 //    runs the same float32 operations in the same order as torch's single-tensor code path
-//    (one rounding per op, scalars computed in double), so the weights agree to a few ulps
-//    after 20 steps; what differences remain come from whether a compiler fuses x + a·y into
-//    one FMA (torch's vectorised add does; zerogen's depends on -march).
+//    (one rounding per op, scalars computed in double), so the weights agree bit for bit when
+//    both fuse x + a·y into one FMA, and to 1e-6 of their scale after 20 steps when not.
 // 2. Closed loop: a 2-3-1 tanh MLP trained from the same initial weights, zerogen computing its
 //    own gradients. Forward/backward rounding (matmul summation order, tanh) feeds back into
 //    the trajectory, so the tolerance is relative 1e-5 of the weights' scale after 20 steps.
@@ -49,6 +48,8 @@ std::vector<Config> configs() {
       {"sgd_momentum", kFloat32, sgd({.lr = 0.1, .momentum = 0.9})},
       {"sgd_nesterov", kFloat32, sgd({.lr = 0.1, .momentum = 0.9, .nesterov = true})},
       {"sgd_weight_decay", kFloat32, sgd({.lr = 0.1, .momentum = 0.5, .weight_decay = 0.05})},
+      {"sgd_nesterov_weight_decay", kFloat32,
+       sgd({.lr = 0.1, .momentum = 0.9, .weight_decay = 0.05, .nesterov = true})},
       {"sgd_dampening", kFloat32, sgd({.lr = 0.1, .momentum = 0.9, .dampening = 0.3})},
       {"adam", kFloat32, adam({.lr = 0.05})},
       {"adam_betas", kFloat32, adam({.lr = 0.02, .beta1 = 0.5, .beta2 = 0.9, .eps = 1e-6})},
@@ -65,7 +66,7 @@ bool is_checkpoint(int step) {
   return step == 1 || step == 2 || step == 5 || step == 10 || step == 20;
 }
 
-TEST_CASE("optim vs torch: replayed gradients give torch's weights to a few ulps") {
+TEST_CASE("optim vs torch: replayed gradients give torch's weights to float32 rounding") {
   const Fixtures& ref = optim_ref();
   std::vector<int64_t> skip = ref("replay.skip").to_vector<int64_t>();
   const char* names[] = {"a", "b"};
@@ -90,16 +91,19 @@ TEST_CASE("optim vs torch: replayed gradients give torch's weights to a few ulps
         CAPTURE(step);
         CAPTURE(names[k]);
         if (c.dtype == kFloat32) worst_ulps = std::max(worst_ulps, max_ulps(p[k].detach(), want));
-        worst_rel = std::max(worst_rel, max_rel_error(p[k].detach(), want, 1e-3));
+        worst_rel = std::max(worst_rel, max_rel_error(p[k].detach(), want, 1.0));
       }
     }
-    // Measured on the development machine: 0 ulps for every configuration (bit for bit). The
-    // bound allows for builds that fuse x + a·y into an FMA where torch does not, or back.
-    INFO(fmt::format("replay {}: max {} ulps, max rel {:.3g}", c.name, worst_ulps, worst_rel));
-    if (c.dtype == kFloat32)
-      CHECK(worst_ulps <= 8);
-    else
-      CHECK(worst_rel <= 1e-13);
+    // The error is measured against max(|w|, 1) (the weights start ~N(0, 1)): absolute
+    // rounding accumulates with the size of the updates, so ulps of an element that happens to
+    // pass near 0 say nothing. Measured: 0 (bit for bit) with -march=native, where zerogen's
+    // x + a·y compiles to an FMA as torch's vectorised add does; up to 1.8e-7 (3 ulps of 1)
+    // without FMA (ZEROGEN_NATIVE=OFF). A formula slip (eps placement, bias correction, decay
+    // order) moves the weights by far more; 1e-6 leaves room for one differently rounded op
+    // per step without hiding that.
+    INFO(fmt::format("replay {}: max {} ulps, max error {:.3g} of max(|w|, 1)", c.name, worst_ulps,
+                     worst_rel));
+    CHECK(worst_rel <= (c.dtype == kFloat32 ? 1e-6 : 1e-13));
     CHECK(opt->steps() == kSteps);
   }
 }

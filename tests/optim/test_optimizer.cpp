@@ -90,6 +90,14 @@ TEST_CASE("optimizer: lr, steps and the first Adam step by hand") {
   opt.step();
   CHECK(p.detach().to_vector<double>()[0] == doctest::Approx(0.9).epsilon(1e-15));
   CHECK(p.detach().to_vector<double>()[1] == doctest::Approx(1.1).epsilon(1e-15));
+  // Where eps goes: at step 1 the denominator is √v/√(1−β2) + eps = |g| + eps (torch), not
+  // (√v + eps)/√(1−β2) (the paper's ε on √v̂ before correction would be that); with |g| = eps
+  // the update is lr/2.
+  Tensor q = tensor({1.0}, kFloat64).requires_grad_();
+  Adam eps_opt({q}, {.lr = 0.1, .eps = 1e-8});
+  q.set_grad(tensor({1e-8}, kFloat64));
+  eps_opt.step();
+  CHECK(q.detach().item<double>() == doctest::Approx(0.95).epsilon(1e-12));
   opt.set_lr(0.25);
   CHECK(opt.lr() == 0.25);
   CHECK(opt.steps() == 1);
