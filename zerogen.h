@@ -1,10 +1,11 @@
-// The one header a user needs: tensors, autograd and (as they land) nn, optim and models.
+// The one header a user needs: tensors, autograd, nn, optim (and, as they land, models).
 #pragma once
 #include "autograd/engine.h"
 #include "autograd/gradcheck.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "nn/nn.h"
+#include "optim/optim.h"
 #include "tensor/format.h"
 #include "tensor/generator.h"
 #include "tensor/tensor.h"
