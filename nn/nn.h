@@ -5,4 +5,5 @@
 #include "nn/init.h"
 #include "nn/linear.h"
 #include "nn/module.h"
+#include "nn/normalization.h"
 #include "nn/sequential.h"
