@@ -61,6 +61,21 @@ struct Backend {
                            const Tensor& src) = 0;
   // (log_)softmax along dim; in and out contiguous with the same shape.
   virtual void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) = 0;
+
+  // ---- normalisation (BatchNorm, GroupNorm, LayerNorm are built on these two) ----
+  // Statistics over the dims marked in `reduced`: the means of a and b and their biased
+  // covariance E[(a − ā)(b − b̄)]. The three outputs have a's rank with size 1 on reduced
+  // dims; a and b have the same shape and dtype (b may be a itself: cov is then the biased
+  // variance). Computed in two passes per slice (means, then centred products), so no
+  // cancellation; every reduced slice is non-empty. A norm layer's forward needs (x̄, var x)
+  // and its backward Σg and Σg·(x − x̄), which is (ḡ, cov(g, x)): one primitive, one pass.
+  virtual void moments(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov,
+                       const Tensor& a, const Tensor& b, const std::vector<bool>& reduced) = 0;
+  // out = a·s + b·t + c with every operand already broadcast to out's shape; b and t may
+  // both be undefined (out = a·s + c). The one elementwise pass of a norm layer: forward
+  // y = x·scale + shift, backward dx = g·A + x·B + C, with per-channel coefficients.
+  virtual void affine(const Tensor& out, const Tensor& a, const Tensor& s, const Tensor& b,
+                      const Tensor& t, const Tensor& c) = 0;
 };
 
 Backend& backend_for(Device device);

@@ -207,6 +207,41 @@ Tensor softmax(const Tensor& in, int64_t dim, bool log) {
   return out;
 }
 
+Tensor moments(const Tensor& a, const Tensor& b, const Shape& dims, const char* name) {
+  check_same_dtype(a, b, name);
+  check_floating(a, name);
+  ZG_CHECK(a.shape() == b.shape(), "{}: operands must have the same shape, got {} and {}", name,
+           shape_str(a.shape()), shape_str(b.shape()));
+  std::vector<bool> reduced = reduced_dims(dims, a.dim(), name);
+  for (size_t i = 0; i < reduced.size(); ++i)
+    ZG_CHECK(!reduced[i] || a.shape()[i] > 0, "{}: cannot take moments over the empty dim {} of {}",
+             name, i, shape_str(a.shape()));
+  Shape kept = reduced_shape(a.shape(), reduced, true);
+  Shape packed = kept;
+  packed.insert(packed.begin(), 3);
+  Tensor out = make(packed, a.dtype(), a.device());
+  const Shape strides = contiguous_strides(kept);
+  const int64_t n = numel_of(kept);
+  auto row = [&](int64_t i) { return as_strided(out, kept, strides, i * n); };
+  backend_for(a.device()).moments(row(0), row(1), row(2), a, b, reduced);
+  return out;
+}
+
+Tensor affine(const Tensor& a, const Tensor& s, const Tensor& b, const Tensor& t, const Tensor& c,
+              const char* name) {
+  ZG_CHECK(b.defined() == t.defined(), "{}: b and t must be given together", name);
+  check_floating(a, name);
+  for (const Tensor* x : {&s, &b, &t, &c})
+    if (x->defined()) check_same_dtype(a, *x, name);
+  Shape shape = broadcast_shapes(broadcast_shapes(a.shape(), s.shape(), name), c.shape(), name);
+  if (b.defined())
+    shape = broadcast_shapes(broadcast_shapes(shape, b.shape(), name), t.shape(), name);
+  Tensor out = make(shape, a.dtype(), a.device());
+  auto bc = [&](const Tensor& x) { return x.defined() ? broadcast_to(x, shape, name) : x; };
+  backend_for(a.device()).affine(out, bc(a), bc(s), bc(b), bc(t), bc(c));
+  return out;
+}
+
 void check_index(const Tensor& index, int64_t size, const char* op) {
   ZG_CHECK(index.dtype() == kInt64, "{}: index must be int64, got {} {}", op,
            dtype_name(index.dtype()), shape_str(index.shape()));

@@ -40,6 +40,13 @@ std::pair<Tensor, Tensor> arg_reduce(ReduceOp op, const Tensor& in, int64_t dim,
 // [..., M, K] @ [..., K, N] with equal batch dims.
 Tensor matmul_same_batch(const Tensor& a, const Tensor& b);
 Tensor softmax(const Tensor& in, int64_t dim, bool log);
+// Normalisation statistics over `dims` (empty = all), packed as one [3, ...] tensor whose
+// rows are mean(a), mean(b) and the biased covariance, each with a's rank (reduced dims
+// kept as 1). a and b: same shape and floating dtype.
+Tensor moments(const Tensor& a, const Tensor& b, const Shape& dims, const char* name);
+// a·s + b·t + c, broadcast (b and t may both be undefined).
+Tensor affine(const Tensor& a, const Tensor& s, const Tensor& b, const Tensor& t, const Tensor& c,
+              const char* name);
 // Throws naming `op` unless every index is in [0, size).
 void check_index(const Tensor& index, int64_t size, const char* op);
 Tensor gather(const Tensor& in, int64_t dim, const Tensor& index);

@@ -260,6 +260,18 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor one_hot(const Tensor& index, int64_t num_classes);  // int64 in, int64 out
 
+// ---- normalisation statistics (autograd/ops/norm.cpp) -------------------------------------
+// Over `dims` (empty = all), kept as size-1 dims: mean of a, mean of b and their biased
+// covariance E[(a − ā)(b − b̄)], in one fused pass per slice. moments(x, x, dims) gives the
+// mean and the biased variance of x. Differentiable in a and b (to any order).
+struct Moments {
+  Tensor mean_a, mean_b, cov;
+};
+Moments moments(const Tensor& a, const Tensor& b, const Shape& dims);
+// a·s + c and a·s + b·t + c, broadcasting, in one pass (the norm layers' apply step).
+Tensor affine(const Tensor& a, const Tensor& s, const Tensor& c);
+Tensor affine(const Tensor& a, const Tensor& s, const Tensor& b, const Tensor& t, const Tensor& c);
+
 // ---- factories (tensor/factory.cpp) ------------------------------------------------------
 Tensor empty(const Shape& shape, TensorOptions opts = {});
 Tensor zeros(const Shape& shape, TensorOptions opts = {});

@@ -25,6 +25,10 @@ struct CpuBackend final : Backend {
   void scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
                    const Tensor& src) override;
   void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) override;
+  void moments(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov, const Tensor& a,
+               const Tensor& b, const std::vector<bool>& reduced) override;
+  void affine(const Tensor& out, const Tensor& a, const Tensor& s, const Tensor& b,
+              const Tensor& t, const Tensor& c) override;
 };
 
 }  // namespace zg
