@@ -1,55 +1,94 @@
+// POSIX calls (open/write/fsync/rename) rather than iostreams: iostreams cannot fsync, and
+// without fsync a crash after rename can leave an empty file under the final name.
 #include "io/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "tensor/error.h"
 
 namespace zg::io {
 
-namespace {
-// Closes the descriptor and removes the temporary file unless committed.
-struct TempFile {
-  std::string path;
-  int fd = -1;
-  bool committed = false;
-  ~TempFile() {
-    if (fd >= 0) ::close(fd);
-    if (!committed) ::unlink(path.c_str());
-  }
-};
-}  // namespace
+static std::string errno_str() { return std::strerror(errno); }
 
-void write_file_atomically(const std::string& path, const void* data, size_t size) {
-  TempFile tmp{path + ".tmp." + std::to_string(::getpid())};
-  tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  ZG_CHECK(tmp.fd >= 0, "write '{}': cannot create '{}': {}", path, tmp.path, std::strerror(errno));
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  tmp_ = fmt::format("{}.tmp.{}", path_, static_cast<long>(::getpid()));
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ZG_CHECK(fd_ >= 0, "write {}: cannot create temporary file {}: {}", path_, tmp_, errno_str());
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+void AtomicFile::write(const void* data, size_t n) {
+  ZG_CHECK(fd_ >= 0 && !committed_, "write {}: file already committed", path_);
   const char* p = static_cast<const char*>(data);
-  size_t left = size;
-  while (left > 0) {
-    ssize_t n = ::write(tmp.fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    ZG_CHECK(n > 0, "write '{}': writing {} bytes at offset {} failed: {}", path, left,
-             size - left, std::strerror(errno));
-    p += n;
-    left -= static_cast<size_t>(n);
+  while (n > 0) {
+    ssize_t w = ::write(fd_, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    ZG_CHECK(w > 0, "write {}: writing {} failed: {}", path_, tmp_,
+             w < 0 ? errno_str() : "0 bytes");
+    p += w;
+    n -= static_cast<size_t>(w);
   }
-  ZG_CHECK(::fsync(tmp.fd) == 0, "write '{}': fsync failed: {}", path, std::strerror(errno));
-  ::close(tmp.fd);
-  tmp.fd = -1;
-  ZG_CHECK(::rename(tmp.path.c_str(), path.c_str()) == 0, "write '{}': rename from '{}' failed: {}",
-           path, tmp.path, std::strerror(errno));
-  tmp.committed = true;
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {  // best effort: some filesystems refuse fsync on directories
-    ::fsync(dfd);
-    ::close(dfd);
+}
+
+void AtomicFile::commit() {
+  ZG_CHECK(fd_ >= 0 && !committed_, "write {}: file already committed", path_);
+  ZG_CHECK(::fsync(fd_) == 0, "write {}: fsync of {} failed: {}", path_, tmp_, errno_str());
+  int rc = ::close(fd_);
+  fd_ = -1;
+  ZG_CHECK(rc == 0, "write {}: close of {} failed: {}", path_, tmp_, errno_str());
+  ZG_CHECK(::rename(tmp_.c_str(), path_.c_str()) == 0, "write {}: rename from {} failed: {}", path_,
+           tmp_, errno_str());
+  committed_ = true;
+  // The rename is durable only once the directory entry is on disk.
+  size_t slash = path_.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ZG_CHECK(dfd >= 0, "write {}: cannot open directory {} to fsync it: {}", path_, dir, errno_str());
+  rc = ::fsync(dfd);
+  int err = errno;
+  ::close(dfd);
+  ZG_CHECK(rc == 0, "write {}: fsync of directory {} failed: {}", path_, dir, std::strerror(err));
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  AtomicFile f(path);
+  f.write(text.data(), text.size());
+  f.commit();
+}
+
+std::string read_file_bytes(const std::string& path, const char* who) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ZG_CHECK(fd >= 0, "{}: cannot open {}: {}", who, path, errno_str());
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(fmt::format("{}: {} is not a regular file", who, path));
   }
+  std::string bytes;
+  bytes.reserve(static_cast<size_t>(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      std::string err = errno_str();
+      ::close(fd);
+      throw Error(fmt::format("{}: error reading {}: {}", who, path, err));
+    }
+    if (r == 0) break;
+    bytes.append(buf, static_cast<size_t>(r));
+  }
+  ::close(fd);
+  return bytes;
 }
 
 }  // namespace zg::io
