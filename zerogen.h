@@ -7,4 +7,5 @@
 #include "nn/nn.h"
 #include "tensor/format.h"
 #include "tensor/generator.h"
+#include "tensor/conv.h"
 #include "tensor/tensor.h"

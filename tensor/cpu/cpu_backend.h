@@ -25,6 +25,8 @@ struct CpuBackend final : Backend {
   void scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
                    const Tensor& src) override;
   void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) override;
+  void im2col(const Tensor& cols, const Tensor& in, const Window2d& win) override;
+  void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) override;
 };
 
 }  // namespace zg
