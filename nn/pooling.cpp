@@ -51,10 +51,9 @@ Tensor AvgPool2dImpl::forward(const Tensor& x) {
 }
 
 std::string AvgPool2dImpl::extra_repr() const {
-  std::string r = fmt::format("kernel_size={}, stride={}, padding={}", compact(kernel_size),
-                              compact(stride), compact(padding));
-  if (!count_include_pad) r += ", count_include_pad=False";
-  return r;
+  // As torch prints it (count_include_pad is not shown there either).
+  return fmt::format("kernel_size={}, stride={}, padding={}", compact(kernel_size), compact(stride),
+                     compact(padding));
 }
 
 UpsampleImpl::UpsampleImpl(Size2 scale, std::string m)
@@ -71,8 +70,8 @@ Tensor UpsampleImpl::forward(const Tensor& x) {
 
 std::string UpsampleImpl::extra_repr() const {
   return scale_factor.h == scale_factor.w
-             ? fmt::format("scale_factor={}.0, mode='{}'", scale_factor.h, mode)
-             : fmt::format("scale_factor=({}.0, {}.0), mode='{}'", scale_factor.h, scale_factor.w,
+             ? fmt::format("scale_factor={}.0, mode={}", scale_factor.h, mode)
+             : fmt::format("scale_factor=({}.0, {}.0), mode={}", scale_factor.h, scale_factor.w,
                            mode);
 }
 

@@ -19,7 +19,8 @@ namespace zg {
 using Grads = std::vector<Tensor>;
 
 Tensor im2col(const Tensor& x, const Window2d& win) {
-  return record(raw::im2col(x, win), "Im2colBackward", {x},
+  Tensor cols = raw::im2col(x, win);  // checks x first
+  return record(cols, "Im2colBackward", {x},
                 [win, h = x.size(2), w = x.size(3)](const Tensor& g, Node&) -> Grads {
                   return {col2im(g, h, w, win)};
                 });
