@@ -8,4 +8,5 @@
 #include "optim/optim.h"
 #include "tensor/format.h"
 #include "tensor/generator.h"
+#include "tensor/conv.h"
 #include "tensor/tensor.h"

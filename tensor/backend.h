@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 
+#include "tensor/conv.h"
 #include "tensor/tensor.h"
 
 namespace zg {
@@ -76,6 +77,14 @@ struct Backend {
   // y = x·scale + shift, backward dx = g·A + x·B + C, with per-channel coefficients.
   virtual void affine(const Tensor& out, const Tensor& a, const Tensor& s, const Tensor& b,
                       const Tensor& t, const Tensor& c) = 0;
+
+  // Sliding windows (tensor/conv.h): in [N, C, H, W] (any strides) -> cols [N, C·kh·kw, L]
+  // with cols.stride(2) == 1 (the N and C·kh·kw strides are free, so a caller can lay the
+  // columns of several samples side by side for one GEMM). Padding reads as 0.
+  virtual void im2col(const Tensor& cols, const Tensor& in, const Window2d& win) = 0;
+  // The adjoint: out [N, C, H, W] contiguous, overwritten with the sum of every column
+  // entry that im2col would have read from each position; cols as for im2col.
+  virtual void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) = 0;
 };
 
 Backend& backend_for(Device device);

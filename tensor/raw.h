@@ -52,4 +52,13 @@ void check_index(const Tensor& index, int64_t size, const char* op);
 Tensor gather(const Tensor& in, int64_t dim, const Tensor& index);
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
 
+// Sliding windows (tensor/conv.h has the meaning; tensor/raw_conv.cpp the code).
+Tensor im2col(const Tensor& x, const Window2d& win);
+Tensor col2im(const Tensor& cols, int64_t h, int64_t w, const Window2d& win);
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Window2d& win, int64_t groups);
+Tensor conv2d_backward_input(const Tensor& g, const Tensor& w, int64_t h, int64_t wd,
+                             const Window2d& win, int64_t groups);
+Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g, const Window2d& win,
+                              int64_t groups);
+
 }  // namespace zg::raw

@@ -29,6 +29,8 @@ struct CpuBackend final : Backend {
                const Tensor& b, const std::vector<bool>& reduced) override;
   void affine(const Tensor& out, const Tensor& a, const Tensor& s, const Tensor& b,
               const Tensor& t, const Tensor& c) override;
+  void im2col(const Tensor& cols, const Tensor& in, const Window2d& win) override;
+  void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) override;
 };
 
 }  // namespace zg
