@@ -38,7 +38,7 @@ static double test_accuracy(models::ClassifierImpl& model, const data::ImageData
   int64_t correct = 0, n = test.images.size(0);
   for (int64_t i = 0; i < n; i += 1000) {
     int64_t b = std::min<int64_t>(1000, n - i);
-    Tensor pred = model(test.images.narrow(0, i, b)).argmax(1);
+    Tensor pred = model.forward(test.images.narrow(0, i, b)).argmax(1);
     correct += pred.eq(test.labels.narrow(0, i, b)).sum().item<int64_t>();
   }
   model.train();
@@ -67,8 +67,10 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
   manual_seed(cfg.seed);
   models::Classifier model;
   optim::AdamW opt(model->parameters(), {.lr = cfg.lr, .weight_decay = cfg.weight_decay});
-  optim::WarmupLR schedule(cfg.warmup_steps,
-                           std::make_shared<optim::CosineLR>(cfg.lr, total_steps, cfg.lr * 0.01));
+  // (Short runs, e.g. the tests', warm up for at most a fifth of their steps.)
+  const int64_t warmup = std::min(cfg.warmup_steps, total_steps / 5);
+  optim::WarmupLR schedule(
+      std::make_shared<optim::CosineLR>(cfg.lr, total_steps - warmup, cfg.lr * 0.01), warmup);
 
   // 5. The run directory; --resume picks up the checkpoint if there is one.
   io::RunDir run(cfg.run_dir);
@@ -81,12 +83,18 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
     step = ck.step;
     if (!cfg.quiet) fmt::print("resuming {} at step {}\n", run.checkpoint_path(), step);
   }
-  io::Json config = {{"command", "train-classifier"}, {"version", "0.1.0"},
-                     {"data_dir", data_dir},         {"epochs", cfg.epochs},
-                     {"batch_size", cfg.batch_size}, {"lr", cfg.lr},
-                     {"weight_decay", cfg.weight_decay}, {"warmup_steps", cfg.warmup_steps},
-                     {"seed", cfg.seed},             {"train_limit", cfg.train_limit},
-                     {"threads", get_num_threads()}, {"parameters", model->num_parameters()}};
+  io::Json config = {{"command", "train-classifier"},
+                     {"version", "0.1.0"},
+                     {"data_dir", data_dir},
+                     {"epochs", cfg.epochs},
+                     {"batch_size", cfg.batch_size},
+                     {"lr", cfg.lr},
+                     {"weight_decay", cfg.weight_decay},
+                     {"warmup_steps", cfg.warmup_steps},
+                     {"seed", cfg.seed},
+                     {"train_limit", cfg.train_limit},
+                     {"threads", get_num_threads()},
+                     {"parameters", model->num_parameters()}};
   run.write_config(config);
   io::CsvWriter metrics(run.file("metrics.csv"),
                         {"step", "epoch", "loss", "train_accuracy", "lr", "samples_per_s"},
@@ -100,8 +108,9 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
                          .rng_offset = offset,
                          .metadata = {{"command", "train-classifier"}, {"config", config.dump()}}});
   };
-  if (!cfg.quiet) fmt::print("{}\n{} training images, {} steps of {}\n", model->repr(),
-                             train.images.size(0), total_steps, cfg.batch_size);
+  if (!cfg.quiet)
+    fmt::print("{}\n{} training images, {} steps of {}\n", model->repr(), train.images.size(0),
+               total_steps, cfg.batch_size);
 
   // 3. The training loop.
   int64_t last_step = cfg.stop_after > 0 ? std::min(total_steps, cfg.stop_after) : total_steps;
@@ -149,7 +158,9 @@ void add_train_classifier_command(CLI::App& app, int& exit_code) {
   sub->add_option("--run-dir", cfg->run_dir, "Where config.json, metrics.csv, the checkpoint go")
       ->capture_default_str();
   sub->add_option("--epochs", cfg->epochs)->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--batch-size", cfg->batch_size)->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--batch-size", cfg->batch_size)
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   sub->add_option("--lr", cfg->lr)->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--weight-decay", cfg->weight_decay)->capture_default_str();
   sub->add_option("--seed", cfg->seed)->capture_default_str();

@@ -7,8 +7,8 @@
 //
 // `zerogen <command> --help` lists every option. Exit status: 0 on success, 1 when a check
 // fails, 2 on bad input (the message says which file, op or shape).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "examples/derivations_command.h"
 #include "examples/score.h"

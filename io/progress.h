@@ -16,7 +16,8 @@ class Progress {
   Progress(std::string label, int64_t total_steps, std::string unit = "samples",
            double log_every_seconds = 5.0);
   // Reports that `step` (1-based) is done and that `items` were processed since the last call.
-  void update(int64_t step, int64_t items, const std::vector<std::pair<std::string, double>>& metrics);
+  void update(int64_t step, int64_t items,
+              const std::vector<std::pair<std::string, double>>& metrics);
   // Ends the line (and prints the final rate).
   void finish();
   double elapsed_seconds() const;

@@ -2,8 +2,8 @@
 // option and the seed, metrics.csv, checkpoint.safetensors with everything needed to resume
 // bit-for-bit (model, optimizer, EMA, step, RNG state), sample grids and samples.safetensors.
 #pragma once
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "tensor/generator.h"

@@ -13,7 +13,8 @@ namespace zg::models {
 static nn::Sequential conv_block(int64_t in, int64_t out, int64_t convs) {
   nn::Sequential block;
   for (int64_t i = 0; i < convs; ++i) {
-    block->push_back(nn::Conv2d(nn::Conv2dOptions(i == 0 ? in : out, out, 3).padding(1).bias(false)));
+    block->push_back(
+        nn::Conv2d(nn::Conv2dOptions(i == 0 ? in : out, out, 3).padding(1).bias(false)));
     block->push_back(nn::BatchNorm2d(out));
     block->push_back(nn::ReLU());
   }
@@ -21,15 +22,15 @@ static nn::Sequential conv_block(int64_t in, int64_t out, int64_t convs) {
   return block;
 }
 
-ClassifierImpl::ClassifierImpl(const ClassifierOptions& opts) : Module("Classifier"), options(opts) {
+ClassifierImpl::ClassifierImpl(const ClassifierOptions& opts)
+    : Module("Classifier"), options(opts) {
   ZG_CHECK(opts.image_size % 4 == 0, "Classifier: image_size must be a multiple of 4, got {}",
            opts.image_size);
   int64_t w = opts.width, side = opts.image_size / 4;
-  body = register_module("body", nn::Sequential(conv_block(opts.channels, w, opts.convs_per_block),
-                                                conv_block(w, 2 * w, opts.convs_per_block),
-                                                nn::Flatten(),
-                                                nn::Linear(2 * w * side * side, opts.feature_dim),
-                                                nn::ReLU()));
+  body = register_module(
+      "body", nn::Sequential(conv_block(opts.channels, w, opts.convs_per_block),
+                             conv_block(w, 2 * w, opts.convs_per_block), nn::Flatten(),
+                             nn::Linear(2 * w * side * side, opts.feature_dim), nn::ReLU()));
   dropout = register_module("dropout", nn::Dropout(opts.dropout));
   head = register_module("head", nn::Linear(opts.feature_dim, opts.num_classes));
   mean = register_buffer("mean", full({1}, opts.mean));

@@ -11,9 +11,9 @@ namespace zg::models {
 
 struct ClassifierOptions {
   int64_t channels = 1, image_size = 28, num_classes = 10;
-  int64_t width = 32;          // channels of the first conv block (the second has 2×)
-  int64_t convs_per_block = 1; // conv-BN-ReLU layers before each 2×2 max-pool
-  int64_t feature_dim = 128;   // the scorer's feature space
+  int64_t width = 32;           // channels of the first conv block (the second has 2×)
+  int64_t convs_per_block = 1;  // conv-BN-ReLU layers before each 2×2 max-pool
+  int64_t feature_dim = 128;    // the scorer's feature space
   double dropout = 0.25;
   double mean = 0.2860, std = 0.3530;  // Fashion-MNIST's pixel mean and std
 };
@@ -21,12 +21,12 @@ struct ClassifierOptions {
 class ClassifierImpl : public nn::Module {
  public:
   explicit ClassifierImpl(const ClassifierOptions& options = {});
-  Tensor features(const Tensor& images);  // [N, feature_dim], after the last ReLU
+  Tensor features(const Tensor& images);          // [N, feature_dim], after the last ReLU
   Tensor forward(const Tensor& images) override;  // logits [N, num_classes]
   std::string extra_repr() const override;
 
   ClassifierOptions options;
-  nn::Sequential body{nullptr};   // conv blocks → flatten → Linear → ReLU
+  nn::Sequential body{nullptr};  // conv blocks → flatten → Linear → ReLU
   nn::Dropout dropout{nullptr};
   nn::Linear head{nullptr};
   Tensor mean, std;  // buffers

@@ -7,11 +7,13 @@ DCGANGeneratorImpl::DCGANGeneratorImpl(const DCGANOptions& o)
   int64_t w = o.width;
   fc = register_module("fc", nn::Linear(o.latent_dim, 2 * w * 7 * 7));
   net = register_module(
-      "net", nn::Sequential(nn::BatchNorm2d(2 * w), nn::ReLU(),
-                            nn::ConvTranspose2d(nn::ConvTranspose2dOptions(2 * w, w, 4).stride(2).padding(1)),
-                            nn::BatchNorm2d(w), nn::ReLU(),
-                            nn::ConvTranspose2d(nn::ConvTranspose2dOptions(w, o.channels, 4).stride(2).padding(1)),
-                            nn::Tanh()));
+      "net",
+      nn::Sequential(
+          nn::BatchNorm2d(2 * w), nn::ReLU(),
+          nn::ConvTranspose2d(nn::ConvTranspose2dOptions(2 * w, w, 4).stride(2).padding(1)),
+          nn::BatchNorm2d(w), nn::ReLU(),
+          nn::ConvTranspose2d(nn::ConvTranspose2dOptions(w, o.channels, 4).stride(2).padding(1)),
+          nn::Tanh()));
 }
 
 Tensor DCGANGeneratorImpl::forward(const Tensor& z) {

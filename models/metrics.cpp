@@ -46,9 +46,8 @@ FeatureStats feature_stats(const Tensor& features) {
 // tr((Σ₁^½ Σ₂ Σ₁^½)^½) through two symmetric eigen-decompositions: the inner matrix is
 // symmetric positive semi-definite, unlike Σ₁Σ₂, so no complex square roots appear.
 double frechet_distance(const FeatureStats& a, const FeatureStats& b) {
-  ZG_CHECK(a.mean.sizes() == b.mean.sizes(),
-           "frechet_distance: feature dims differ ({} vs {})", shape_str(a.mean.shape()),
-           shape_str(b.mean.shape()));
+  ZG_CHECK(a.mean.sizes() == b.mean.sizes(), "frechet_distance: feature dims differ ({} vs {})",
+           shape_str(a.mean.shape()), shape_str(b.mean.shape()));
   NoGradGuard no_grad;
   auto [lam1, v1] = symmetric_eigh(a.cov);
   Tensor sqrt1 = (v1 * lam1.clamp_min(0.0).sqrt()).matmul(v1.t());
@@ -114,10 +113,11 @@ SampleScore score_samples(ClassifierImpl& clf, const Tensor& samples, const Tens
 std::string format_score(const SampleScore& s, const std::vector<std::string>& names) {
   std::string out = fmt::format("samples: {}\nFréchet distance (classifier features): {:.3f}\n",
                                 s.count, s.frechet);
-  out += fmt::format("classes covered (>= 1% of samples): {}/{}, mean confidence {:.3f}, "
-                     "entropy {:.3f} bits (uniform = {:.3f})\n",
-                     s.histogram.covered, s.histogram.counts.size(), s.histogram.mean_confidence,
-                     s.histogram.entropy_bits, std::log2(double(s.histogram.counts.size())));
+  out += fmt::format(
+      "classes covered (>= 1% of samples): {}/{}, mean confidence {:.3f}, "
+      "entropy {:.3f} bits (uniform = {:.3f})\n",
+      s.histogram.covered, s.histogram.counts.size(), s.histogram.mean_confidence,
+      s.histogram.entropy_bits, std::log2(double(s.histogram.counts.size())));
   for (size_t k = 0; k < s.histogram.counts.size(); ++k) {
     double p = double(s.histogram.counts[k]) / double(s.count);
     out += fmt::format("  {:>2} {:<12} {:6} {:5.1f}% {}\n", k, k < names.size() ? names[k] : "",

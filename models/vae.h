@@ -24,7 +24,7 @@ class MlpVAEImpl : public nn::Module {
  public:
   explicit MlpVAEImpl(const MlpVAEOptions& options = {});
   std::pair<Tensor, Tensor> encode(const Tensor& x);  // (μ, log σ²)
-  Tensor decode(const Tensor& z);                      // Bernoulli logits
+  Tensor decode(const Tensor& z);                     // Bernoulli logits
   // x: [N, input_dim] in [0, 1]; eps: [N, latent_dim] standard normal noise.
   VAELoss loss(const Tensor& x, const Tensor& eps);
 

@@ -150,18 +150,38 @@ void CpuBackend::arg_reduce(ReduceOp op, const Tensor& values, const Tensor& ind
     T* vp = values.data_ptr<T>();
     int64_t* xp = indices.data_ptr<int64_t>();
     const bool is_max = op == ReduceOp::Max;
+    // Walk the kept dims with a carried multi-index (a div/mod per output would cost more
+    // than the comparisons of a short reduced dim, e.g. the 4 of a 2×2 max-pool window).
+    const size_t kd = kin.shape.size();
     parallel_for(0, n_out, std::max<int64_t>(1, kGrain / std::max<int64_t>(len, 1)),
                  [&](int64_t b, int64_t e) {
+                   std::vector<int64_t> idx(kd);
+                   int64_t rest = b, oi = 0, ov = 0, ox = 0;
+                   for (size_t d = kd; d-- > 0;) {
+                     idx[d] = rest % kin.shape[d];
+                     rest /= kin.shape[d];
+                     oi += idx[d] * kin.strides[d];
+                     ov += idx[d] * kval.strides[d];
+                     ox += idx[d] * kidx.strides[d];
+                   }
                    for (int64_t o = b; o < e; ++o) {
-                     const T* p = ip + kin.offset(o);
+                     const T* p = ip + oi;
                      T best = p[0];
                      int64_t arg = 0;
                      for (int64_t i = 1; i < len && best == best; ++i) {
                        T x = p[i * s];
                        if (x != x || (is_max ? x > best : x < best)) best = x, arg = i;
                      }
-                     vp[kval.offset(o)] = best;
-                     xp[kidx.offset(o)] = arg;
+                     vp[ov] = best;
+                     xp[ox] = arg;
+                     for (size_t d = kd; d-- > 0;) {  // next output: carry through the dims
+                       oi += kin.strides[d], ov += kval.strides[d], ox += kidx.strides[d];
+                       if (++idx[d] < kin.shape[d]) break;
+                       oi -= kin.strides[d] * kin.shape[d];
+                       ov -= kval.strides[d] * kin.shape[d];
+                       ox -= kidx.strides[d] * kin.shape[d];
+                       idx[d] = 0;
+                     }
                    }
                  });
   });

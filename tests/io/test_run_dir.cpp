@@ -37,7 +37,8 @@ TEST_CASE("checkpoint: groups, step, RNG state and metadata round trip") {
   CHECK(back.rng_offset == 99);
   CHECK(back.metadata.at("command") == "test");
   CHECK(back.group("model").size() == 2);
-  CHECK(test::max_abs_diff(back.group("model").at("fc.weight"), ck.groups["model"]["fc.weight"]) == 0);
+  CHECK(test::max_abs_diff(back.group("model").at("fc.weight"), ck.groups["model"]["fc.weight"]) ==
+        0);
   CHECK(back.group("model").at("bn.num_batches_tracked").item<int64_t>() == 7);
   CHECK(back.group("optim").at("0.exp_avg").dtype() == kFloat64);
   CHECK_THROWS_WITH_AS(back.group("ema"), doctest::Contains("no group 'ema'"), Error);

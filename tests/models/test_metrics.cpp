@@ -52,12 +52,13 @@ TEST_CASE("Fréchet distance: non-commuting 2×2 covariances against the closed 
     double tr = e[0] + e[3], det = e[0] * e[3] - e[1] * e[2];
     double tr_sqrt = std::sqrt(tr + 2 * std::sqrt(det));
     auto t1 = s1.to_vector<double>(), t2 = s2.to_vector<double>();
-    double expected = (m1 - m2).square().sum().item<double>() + t1[0] + t1[3] + t2[0] + t2[3] -
-                      2 * tr_sqrt;
+    double expected =
+        (m1 - m2).square().sum().item<double>() + t1[0] + t1[3] + t2[0] + t2[3] - 2 * tr_sqrt;
     double fd = models::frechet_distance({m1, s1, 10}, {m2, s2, 10});
     CHECK(fd == doctest::Approx(expected).epsilon(1e-10));
     // Symmetric, and zero against itself.
-    CHECK(models::frechet_distance({m2, s2, 10}, {m1, s1, 10}) == doctest::Approx(fd).epsilon(1e-10));
+    CHECK(models::frechet_distance({m2, s2, 10}, {m1, s1, 10}) ==
+          doctest::Approx(fd).epsilon(1e-10));
     CHECK(std::abs(models::frechet_distance({m1, s1, 10}, {m1, s1, 10})) < 1e-12);
   }
 }
