@@ -1,6 +1,10 @@
-// metrics.csv: one header line, then one row per logged step, flushed as written so a
-// crashed or running job's file is readable. A resumed run appends to the same file; the
-// header must then match, so two runs' columns never mix.
+// CsvWriter: metrics.csv — one row per logged step, flushed as it is written, so a crashed
+// or running job's progress can be read (and plotted) at any time.
+//
+// Resuming appends to the same file: the header must match (a run with different columns
+// is an error, not a silently misaligned file), and a partial last line — the crash
+// happened mid-write — is cut off before appending. truncate_csv_after() drops rows logged
+// after the checkpoint a run resumes from, so the file reads as if the run never stopped.
 #pragma once
 #include <cstdio>
 #include <string>
@@ -10,18 +14,27 @@ namespace zg::io {
 
 class CsvWriter {
  public:
-  // append: keep existing rows (their header must equal `columns`); otherwise start afresh.
+  // Column names: non-empty, no commas, quotes or line breaks. append = false truncates.
   CsvWriter(std::string path, std::vector<std::string> columns, bool append = false);
   ~CsvWriter();
   CsvWriter(const CsvWriter&) = delete;
   CsvWriter& operator=(const CsvWriter&) = delete;
-  void row(const std::vector<double>& values);  // one value per column
+  CsvWriter(CsvWriter&& o) noexcept;
+  CsvWriter& operator=(CsvWriter&& o) noexcept;
+
+  // One value per column, written with shortest round-trip precision ("nan", "inf" as is).
+  void row(const std::vector<double>& values);
+  const std::vector<std::string>& columns() const { return columns_; }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   std::vector<std::string> columns_;
-  std::FILE* file_ = nullptr;
+  std::FILE* f_ = nullptr;
 };
+
+// Keeps the header and the rows whose first column is <= last (e.g. the checkpoint's step);
+// rewrites the file atomically. Returns the number of rows dropped. A missing file is fine (0).
+int64_t truncate_csv_after(const std::string& path, double last);
 
 }  // namespace zg::io
