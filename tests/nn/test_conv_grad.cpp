@@ -62,21 +62,31 @@ const std::vector<Window2d> kWindows = {
 
 TEST_CASE("im2col: matches the direct definition; col2im is its adjoint") {
   Generator gen(1);
-  for (const Window2d& w : kWindows) {
-    INFO(w.str());
-    Tensor x = randn({2, 3, 5, 7}, gen, kFloat64);
-    Tensor cols = im2col(x, w);
-    CHECK(max_abs_diff(cols, im2col_reference(x, w)) == 0.0);
-    // Any input layout reads the same values.
-    Tensor xp = randn({2, 5, 7, 3}, gen, kFloat64).permute({0, 3, 1, 2});
-    CHECK(max_abs_diff(im2col(xp, w), im2col_reference(xp, w)) == 0.0);
-    // ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩.
-    Tensor c = randn(cols.shape(), gen, kFloat64);
-    double lhs = (cols * c).sum().item<double>();
-    double rhs = (x * col2im(c, 5, 7, w)).sum().item<double>();
-    CHECK(lhs == doctest::Approx(rhs).epsilon(1e-12));
-    // float32 gives the same values (copies, no arithmetic).
-    CHECK(max_abs_diff(im2col(x.to(kFloat32), w), cols.to(kFloat32)) == 0.0);
+  // Windows x input widths cover the kernel's three ways of filling a plane: gather (output
+  // rows narrower than 16), flat (stride 1 with out_w == w) and row by row (the rest).
+  std::vector<Window2d> windows = kWindows;
+  windows.push_back({3, 3, 1, 1, 1, 1, 1, 1});  // "same" 3×3: flat
+  windows.push_back({3, 5, 1, 1, 1, 2, 1, 1});  // "same" 3×5: flat, two wrapped columns
+  windows.push_back({3, 3, 1, 1, 2, 2, 2, 2});  // "same" dilated: flat
+  windows.push_back({5, 5, 1, 1, 1, 2, 1, 1});  // same width only
+  for (const Shape& xs : {Shape{2, 3, 5, 7}, Shape{2, 3, 6, 20}, Shape{1, 2, 4, 40}}) {
+    for (const Window2d& w : windows) {
+      if (xs[2] + 2 * w.ph < w.dh * (w.kh - 1) + 1) continue;
+      INFO(w.str() << " on " << shape_str(xs));
+      Tensor x = randn(xs, gen, kFloat64);
+      Tensor cols = im2col(x, w);
+      CHECK(max_abs_diff(cols, im2col_reference(x, w)) == 0.0);
+      // Any input layout reads the same values.
+      Tensor xp = randn({xs[0], xs[2], xs[3], xs[1]}, gen, kFloat64).permute({0, 3, 1, 2});
+      CHECK(max_abs_diff(im2col(xp, w), im2col_reference(xp, w)) == 0.0);
+      // ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩.
+      Tensor c = randn(cols.shape(), gen, kFloat64);
+      double lhs = (cols * c).sum().item<double>();
+      double rhs = (x * col2im(c, xs[2], xs[3], w)).sum().item<double>();
+      CHECK(lhs == doctest::Approx(rhs).epsilon(1e-12));
+      // float32 gives the same values (copies, no arithmetic).
+      CHECK(max_abs_diff(im2col(x.to(kFloat32), w), cols.to(kFloat32)) == 0.0);
+    }
   }
 }
 
@@ -94,6 +104,13 @@ TEST_CASE("im2col / col2im: gradcheck and gradgradcheck") {
     CHECK(gradcheck(fold,
                     {transposed_leaf(randn({l, 2 * w.kh * w.kw}, gen, kFloat64)).unsqueeze(0)}));
     CHECK(gradgradcheck(fold, {rnd({1, 2 * w.kh * w.kw, l}, gen)}));
+  }
+  // Wide inputs (the flat and row-by-row paths).
+  for (const Window2d& w : {Window2d{3, 3, 1, 1, 1, 1, 1, 1}, Window2d{3, 3, 2, 2, 1, 1, 1, 1}}) {
+    INFO(w.str());
+    CHECK(gradcheck([w](const Inputs& in) { return im2col(in[0], w); }, {rnd({1, 2, 4, 40}, gen)}));
+    CHECK(gradcheck([w](const Inputs& in) { return col2im(in[0], 4, 40, w); },
+                    {rnd({1, 2 * 9, w.out_h(4) * w.out_w(40)}, gen)}));
   }
 }
 
