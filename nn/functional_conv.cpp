@@ -22,13 +22,14 @@ void check_input(const Tensor& x, const char* op) {
   raw::check_floating(x, op);
 }
 
-Tensor add_bias(const Tensor& y, const Tensor& bias, const char* op) {
-  if (!bias.defined()) return y;
-  ZG_CHECK(bias.dim() == 1 && bias.size(0) == y.size(1),
-           "{}: bias must be [{}] (one per output channel), got {}", op, y.size(1),
+// Named here so a wrong bias is reported as conv2d's / conv_transpose2d's, not as the
+// internal map's.
+void check_bias(const Tensor& bias, const Tensor& x, int64_t channels, const char* op) {
+  if (!bias.defined()) return;
+  ZG_CHECK(bias.dim() == 1 && bias.size(0) == channels,
+           "{}: bias must be [{}] (one per output channel), got {}", op, channels,
            shape_str(bias.shape()));
-  raw::check_same_dtype(y, bias, op);
-  return y + bias.view({1, -1, 1, 1});
+  raw::check_same_dtype(x, bias, op);
 }
 
 // torch's rule for pooling: padding at most half the kernel, so no window is all padding.
@@ -54,7 +55,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
            "conv2d: weight must be 4-D [out, in/groups, kh, kw], got {}",
            weight.defined() ? shape_str(weight.shape()) : "undefined");
   Window2d win = window({weight.size(2), weight.size(3)}, stride, padding, dilation);
-  return add_bias(conv2d_forward(x, weight, win, groups), bias, "conv2d");
+  check_bias(bias, x, weight.size(0), "conv2d");
+  return conv2d_forward(x, weight, win, groups, bias);
 }
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
@@ -80,7 +82,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
       (x.size(3) - 1) * win.sw - 2 * win.pw + win.dw * (win.kw - 1) + output_padding.w + 1;
   ZG_CHECK(h > 0 && w > 0, "{}: input {} with {} gives an empty output {}x{}", op,
            shape_str(x.shape()), win.str(), h, w);
-  return add_bias(conv2d_backward_input(x, weight, h, w, win, groups), bias, op);
+  check_bias(bias, x, weight.size(1) * groups, op);
+  return conv2d_backward_input(x, weight, h, w, win, groups, bias);
 }
 
 Tensor max_pool2d(const Tensor& x, Size2 kernel, std::optional<Size2> stride, Size2 padding,
