@@ -69,7 +69,9 @@ TEST_CASE("im2col: matches the direct definition; col2im is its adjoint") {
   windows.push_back({3, 5, 1, 1, 1, 2, 1, 1});  // "same" 3×5: flat, two wrapped columns
   windows.push_back({3, 3, 1, 1, 2, 2, 2, 2});  // "same" dilated: flat
   windows.push_back({5, 5, 1, 1, 1, 2, 1, 1});  // same width only
-  for (const Shape& xs : {Shape{2, 3, 5, 7}, Shape{2, 3, 6, 20}, Shape{1, 2, 4, 40}}) {
+  // The last shape is large enough for the kernels to split planes across threads.
+  for (const Shape& xs :
+       {Shape{2, 3, 5, 7}, Shape{2, 3, 6, 20}, Shape{1, 2, 4, 40}, Shape{3, 16, 20, 21}}) {
     for (const Window2d& w : windows) {
       if (xs[2] + 2 * w.ph < w.dh * (w.kh - 1) + 1) continue;
       INFO(w.str() << " on " << shape_str(xs));
@@ -310,4 +312,23 @@ TEST_CASE("avg_pool2d and upsample_nearest2d: gradcheck and gradgradcheck") {
   Tensor u = F::upsample_nearest2d(tensor({1, 2, 3, 4}, kFloat64).reshape({1, 1, 2, 2}), 2);
   CHECK(u.to_vector<double>() ==
         std::vector<double>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+}
+
+TEST_CASE("conv2d at a realistic size: several default-size chunks, threads, vs im2col @ W") {
+  // 32 channels of 14×14 with a 3×3 window: 225 KB of float64 columns per sample, so batch
+  // 20 runs as chunks of 9, 9 and 2 under the default 2 MiB. The reference is the textbook
+  // composition (grouped matmul over the whole batch's im2col), differentiated by autograd.
+  Generator gen(9);
+  const int64_t groups = 2;
+  Window2d win{3, 3, 1, 1, 1, 1, 1, 1};
+  Tensor x = rnd({20, 32, 14, 14}, gen), w = rnd({24, 16, 3, 3}, gen), b = rnd({24}, gen);
+  Tensor y = F::conv2d(x, w, b, 1, 1, 1, groups);
+  Tensor cols = im2col(x, win).view({20, groups, 16 * 9, 196});
+  Tensor ref = (w.view({groups, 12, 16 * 9}).unsqueeze(0).matmul(cols)).view({20, 24, 14, 14}) +
+               b.view({1, 24, 1, 1});
+  CHECK(max_abs_diff(y, ref) < 1e-12);
+  Tensor g = randn(y.shape(), gen, kFloat64);
+  auto gy = autograd::grad({y}, {x, w, b}, {.grad_outputs = {g}});
+  auto gr = autograd::grad({ref}, {x, w, b}, {.grad_outputs = {g}});
+  for (int i = 0; i < 3; ++i) CHECK(max_abs_diff(gy[i], gr[i]) < 1e-10);
 }
