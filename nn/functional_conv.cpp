@@ -43,7 +43,8 @@ void check_pool_padding(Size2 kernel, Size2 padding, const char* op) {
 Tensor padding_mask(const Tensor& x, const Window2d& win) {
   Tensor one = ones({1, 1, x.size(2), x.size(3)}, TensorOptions(x.dtype()).device(x.device()));
   Tensor inside = raw::im2col(one, win);
-  return raw::binary(BinaryOp::Eq, inside, 0.0, "pool").view({1, 1, win.kh * win.kw, -1});
+  return raw::binary(BinaryOp::Eq, inside, 0.0, "pool")
+      .view({1, 1, win.kh * win.kw, inside.size(2)});
 }
 
 }  // namespace
@@ -92,11 +93,11 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, std::optional<Size2> stride, Si
   check_pool_padding(kernel, padding, "max_pool2d");
   Window2d win = window(kernel, stride.value_or(kernel), padding, dilation);
   win.check(x.size(2), x.size(3), "max_pool2d");
-  const int64_t n = x.size(0), c = x.size(1);
-  Tensor cols = im2col(x, win).view({n, c, win.kh * win.kw, -1});
+  const int64_t n = x.size(0), c = x.size(1), oh = win.out_h(x.size(2)), ow = win.out_w(x.size(3));
+  Tensor cols = im2col(x, win).view({n, c, win.kh * win.kw, oh * ow});
   if (padding.h > 0 || padding.w > 0) cols = cols.masked_fill(padding_mask(x, win), -INFINITY);
   // max(dim) keeps the first maximum and sends the gradient there only.
-  return cols.max(2).first.view({n, c, win.out_h(x.size(2)), win.out_w(x.size(3))});
+  return cols.max(2).first.view({n, c, oh, ow});
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 kernel, std::optional<Size2> stride, Size2 padding,
@@ -106,7 +107,7 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, std::optional<Size2> stride, Si
   Window2d win = window(kernel, stride.value_or(kernel), padding, {1, 1});
   win.check(x.size(2), x.size(3), "avg_pool2d");
   const int64_t n = x.size(0), c = x.size(1), oh = win.out_h(x.size(2)), ow = win.out_w(x.size(3));
-  Tensor sums = im2col(x, win).view({n, c, win.kh * win.kw, -1}).sum({2});
+  Tensor sums = im2col(x, win).view({n, c, win.kh * win.kw, oh * ow}).sum({2});
   if (count_include_pad || (padding.h == 0 && padding.w == 0))
     return (sums / static_cast<double>(win.kh * win.kw)).view({n, c, oh, ow});
   // Inside-the-input count per window: kh·kw minus its padding entries.

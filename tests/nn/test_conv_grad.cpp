@@ -332,3 +332,22 @@ TEST_CASE("conv2d at a realistic size: several default-size chunks, threads, vs 
   auto gr = autograd::grad({ref}, {x, w, b}, {.grad_outputs = {g}});
   for (int i = 0; i < 3; ++i) CHECK(max_abs_diff(gy[i], gr[i]) < 1e-10);
 }
+
+TEST_CASE("conv family: an empty batch gives empty outputs and zero parameter gradients") {
+  Tensor x = leaf(zeros({0, 4, 5, 7}, kFloat64)), w = leaf(ones({6, 2, 3, 3}, kFloat64));
+  Tensor b = leaf(ones({6}, kFloat64));
+  Tensor y = F::conv2d(x, w, b, 2, 1, 1, 2);
+  CHECK(y.shape() == Shape{0, 6, 3, 4});
+  y.sum().backward();
+  CHECK(x.grad().shape() == x.shape());
+  CHECK(w.grad().abs().max().item<double>() == 0.0);
+  CHECK(b.grad().abs().max().item<double>() == 0.0);
+  Tensor wt = leaf(ones({4, 3, 4, 4}, kFloat64));
+  Tensor z = F::conv_transpose2d(x, wt, {}, 2, 1);
+  CHECK(z.shape() == Shape{0, 3, 10, 14});
+  z.sum().backward();
+  CHECK(wt.grad().abs().max().item<double>() == 0.0);
+  CHECK(F::max_pool2d(x, 2).shape() == Shape{0, 4, 2, 3});
+  CHECK(F::avg_pool2d(x, 3, 2, 1, false).shape() == Shape{0, 4, 3, 4});
+  CHECK(F::upsample_nearest2d(x, 2).shape() == Shape{0, 4, 10, 14});
+}
