@@ -22,13 +22,14 @@ void check_input(const Tensor& x, const char* op) {
   raw::check_floating(x, op);
 }
 
-Tensor add_bias(const Tensor& y, const Tensor& bias, const char* op) {
-  if (!bias.defined()) return y;
-  ZG_CHECK(bias.dim() == 1 && bias.size(0) == y.size(1),
-           "{}: bias must be [{}] (one per output channel), got {}", op, y.size(1),
+// Named here so a wrong bias is reported as conv2d's / conv_transpose2d's, not as the
+// internal map's.
+void check_bias(const Tensor& bias, const Tensor& x, int64_t channels, const char* op) {
+  if (!bias.defined()) return;
+  ZG_CHECK(bias.dim() == 1 && bias.size(0) == channels,
+           "{}: bias must be [{}] (one per output channel), got {}", op, channels,
            shape_str(bias.shape()));
-  raw::check_same_dtype(y, bias, op);
-  return y + bias.view({1, -1, 1, 1});
+  raw::check_same_dtype(x, bias, op);
 }
 
 // torch's rule for pooling: padding at most half the kernel, so no window is all padding.
@@ -42,7 +43,8 @@ void check_pool_padding(Size2 kernel, Size2 padding, const char* op) {
 Tensor padding_mask(const Tensor& x, const Window2d& win) {
   Tensor one = ones({1, 1, x.size(2), x.size(3)}, TensorOptions(x.dtype()).device(x.device()));
   Tensor inside = raw::im2col(one, win);
-  return raw::binary(BinaryOp::Eq, inside, 0.0, "pool").view({1, 1, win.kh * win.kw, -1});
+  return raw::binary(BinaryOp::Eq, inside, 0.0, "pool")
+      .view({1, 1, win.kh * win.kw, inside.size(2)});
 }
 
 }  // namespace
@@ -54,7 +56,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
            "conv2d: weight must be 4-D [out, in/groups, kh, kw], got {}",
            weight.defined() ? shape_str(weight.shape()) : "undefined");
   Window2d win = window({weight.size(2), weight.size(3)}, stride, padding, dilation);
-  return add_bias(conv2d_forward(x, weight, win, groups), bias, "conv2d");
+  check_bias(bias, x, weight.size(0), "conv2d");
+  return conv2d_forward(x, weight, win, groups, bias);
 }
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
@@ -80,7 +83,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
       (x.size(3) - 1) * win.sw - 2 * win.pw + win.dw * (win.kw - 1) + output_padding.w + 1;
   ZG_CHECK(h > 0 && w > 0, "{}: input {} with {} gives an empty output {}x{}", op,
            shape_str(x.shape()), win.str(), h, w);
-  return add_bias(conv2d_backward_input(x, weight, h, w, win, groups), bias, op);
+  check_bias(bias, x, weight.size(1) * groups, op);
+  return conv2d_backward_input(x, weight, h, w, win, groups, bias);
 }
 
 Tensor max_pool2d(const Tensor& x, Size2 kernel, std::optional<Size2> stride, Size2 padding,
@@ -89,11 +93,11 @@ Tensor max_pool2d(const Tensor& x, Size2 kernel, std::optional<Size2> stride, Si
   check_pool_padding(kernel, padding, "max_pool2d");
   Window2d win = window(kernel, stride.value_or(kernel), padding, dilation);
   win.check(x.size(2), x.size(3), "max_pool2d");
-  const int64_t n = x.size(0), c = x.size(1);
-  Tensor cols = im2col(x, win).view({n, c, win.kh * win.kw, -1});
+  const int64_t n = x.size(0), c = x.size(1), oh = win.out_h(x.size(2)), ow = win.out_w(x.size(3));
+  Tensor cols = im2col(x, win).view({n, c, win.kh * win.kw, oh * ow});
   if (padding.h > 0 || padding.w > 0) cols = cols.masked_fill(padding_mask(x, win), -INFINITY);
   // max(dim) keeps the first maximum and sends the gradient there only.
-  return cols.max(2).first.view({n, c, win.out_h(x.size(2)), win.out_w(x.size(3))});
+  return cols.max(2).first.view({n, c, oh, ow});
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 kernel, std::optional<Size2> stride, Size2 padding,
@@ -103,7 +107,7 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, std::optional<Size2> stride, Si
   Window2d win = window(kernel, stride.value_or(kernel), padding, {1, 1});
   win.check(x.size(2), x.size(3), "avg_pool2d");
   const int64_t n = x.size(0), c = x.size(1), oh = win.out_h(x.size(2)), ow = win.out_w(x.size(3));
-  Tensor sums = im2col(x, win).view({n, c, win.kh * win.kw, -1}).sum({2});
+  Tensor sums = im2col(x, win).view({n, c, win.kh * win.kw, oh * ow}).sum({2});
   if (count_include_pad || (padding.h == 0 && padding.w == 0))
     return (sums / static_cast<double>(win.kh * win.kw)).view({n, c, oh, ow});
   // Inside-the-input count per window: kh·kw minus its padding entries.

@@ -36,10 +36,13 @@ Tensor col2im(const Tensor& cols, int64_t h, int64_t w, const Window2d& win);
 //   conv2d_backward_input:   g [N, O, OH, OW], w -> gx [N, C, H, W]    (the adjoint in x)
 //   conv2d_backward_weight:  x, g -> gw [O, C/groups, kh, kw]          (the adjoint in w)
 // Each runs as chunked im2col + GEMM without materialising im2col of the whole batch
-// (see tensor/raw_conv.cpp); the window's kernel size must match w's.
-Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Window2d& win, int64_t groups);
+// (see tensor/raw_conv.cpp); the window's kernel size must match w's. The first two take an
+// optional bias (one per output channel: [O], resp. [C]) added in the same pass over the
+// output, which is how conv2d and conv_transpose2d apply theirs.
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Window2d& win, int64_t groups,
+                      const Tensor& bias = {});
 Tensor conv2d_backward_input(const Tensor& g, const Tensor& w, int64_t h, int64_t wd,
-                             const Window2d& win, int64_t groups);
+                             const Window2d& win, int64_t groups, const Tensor& bias = {});
 Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g, const Window2d& win,
                               int64_t groups);
 

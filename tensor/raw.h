@@ -17,7 +17,7 @@ Tensor as_strided(const Tensor& t, const Shape& shape, const Shape& strides, int
 // A broadcast view of t at `shape` (stride 0 on broadcast dims); throws naming `op`.
 Tensor broadcast_to(const Tensor& t, const Shape& shape, const char* op);
 Tensor contiguous_copy(const Tensor& t);
-Tensor contiguous(const Tensor& t);  // t itself when already contiguous
+Tensor contiguous(const Tensor& t);         // t itself when already contiguous
 Tensor cast(const Tensor& t, DType dtype);  // t itself when already of that dtype
 void copy_into(const Tensor& out, const Tensor& src, const char* op);  // broadcasting
 
@@ -55,9 +55,10 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
 // Sliding windows (tensor/conv.h has the meaning; tensor/raw_conv.cpp the code).
 Tensor im2col(const Tensor& x, const Window2d& win);
 Tensor col2im(const Tensor& cols, int64_t h, int64_t w, const Window2d& win);
-Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Window2d& win, int64_t groups);
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Window2d& win, int64_t groups,
+                      const Tensor& bias = {});
 Tensor conv2d_backward_input(const Tensor& g, const Tensor& w, int64_t h, int64_t wd,
-                             const Window2d& win, int64_t groups);
+                             const Window2d& win, int64_t groups, const Tensor& bias = {});
 Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g, const Window2d& win,
                               int64_t groups);
 

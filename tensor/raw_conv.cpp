@@ -2,15 +2,18 @@
 // convolution maps as chunked im2col + GEMM.
 //
 // Why chunks: the columns of a whole batch are kh·kw times the input (a 3×3 conv over
-// 64×96×28×28 floats: 173 MB), so writing them out and reading them back runs at DRAM speed
-// and costs about as much as the GEMM itself; and keeping them for the backward pass would
-// hold that much per layer for the whole step (W4's UNet: over 1 GB). Instead a few samples
-// at a time are unfolded into a buffer of about conv_chunk_bytes() (2 MiB), laid out [C·kh·kw, m·L] so the
-// m samples' columns sit side by side and one GEMM per group covers them (a per-sample GEMM
-// with L = 49 columns would repack the weight 64 times). The buffer stays in cache between
-// im2col and the GEMM. The backward pass unfolds x again, chunk by chunk, rather than
-// keeping the forward's columns: a pass over a cache-resident buffer is cheaper than
-// the memory it would take to keep them.
+// 64×96×28×28 floats: 173 MB), so writing them all out and reading them back runs at DRAM
+// speed. Instead a few samples at a time are unfolded into a buffer of about
+// conv_chunk_bytes() (2 MiB; 1-2 MiB measured best, whole-batch columns made a 3×3 32→32
+// conv step on 64×28×28 1.6x slower), laid out [C·kh·kw, m·L] so the m samples' columns sit
+// side by side and one GEMM per group covers them (one GEMM per sample would repack the
+// weight 64 times, and L = 49 columns is a poor GEMM shape). The buffer stays in cache
+// between im2col and the GEMM.
+//
+// The backward pass unfolds x again, chunk by chunk, instead of keeping the forward's
+// columns: re-unfolding a chunk costs about 2 ms per 64 samples (5% of a conv's
+// forward + backward), while keeping them would hold kh·kw times each conv's input from
+// forward to backward — 27 MB for W3's four convs, but about 1.6 GB for W4's UNet.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -71,6 +74,14 @@ void check_conv(const Shape& xs, const Shape& ws, const Window2d& win, int64_t g
 void check_operands(const Tensor& a, const Tensor& b, const char* op) {
   check_same_dtype(a, b, op);
   check_floating(a, op);
+}
+
+void check_bias(const Tensor& bias, const Tensor& x, int64_t channels, const char* op) {
+  if (!bias.defined()) return;
+  ZG_CHECK(bias.dim() == 1 && bias.size(0) == channels,
+           "{}: bias must be [{}] (one per output channel), got {}", op, channels,
+           shape_str(bias.shape()));
+  check_same_dtype(bias, x, op);
 }
 
 void check_grad(const Tensor& g, const Shape& expected, const char* op) {
@@ -158,10 +169,12 @@ Tensor col2im(const Tensor& cols_in, int64_t h, int64_t w, const Window2d& win) 
   return out;
 }
 
-Tensor conv2d_forward(const Tensor& x, const Tensor& w_in, const Window2d& win, int64_t groups) {
+Tensor conv2d_forward(const Tensor& x, const Tensor& w_in, const Window2d& win, int64_t groups,
+                      const Tensor& bias) {
   check_4d(x, "conv2d", "input");
   check_operands(x, w_in, "conv2d");
   check_conv(x.shape(), w_in.shape(), win, groups, "conv2d");
+  check_bias(bias, x, w_in.size(0), "conv2d");
   const Dims d(x.shape(), w_in.size(0), win, groups);
   Backend& be = backend_for(x.device());
   Tensor w = contiguous(w_in);
@@ -179,9 +192,14 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w_in, const Window2d& win, 
     for (int64_t gi = 0; gi < d.g; ++gi)
       be.matmul(group_rows(out, d.og, m * d.l, gi), group_rows(w, d.og, d.kg, gi),
                 cols_matrix(cols, d, m, gi));
-    if (m > 1)
-      be.copy(samples_by_channel(y, n0, m, d.o, d.l),
-              as_strided(ybuf, {d.o, m, d.l}, {m * d.l, d.l, 1}, 0));
+    // Into y, adding the bias on the way: [O, m, L] views of y and of the GEMM's result.
+    Tensor dst = samples_by_channel(y, n0, m, d.o, d.l);
+    Tensor res = m == 1 ? dst : as_strided(ybuf, {d.o, m, d.l}, {m * d.l, d.l, 1}, 0);
+    if (bias.defined())
+      be.binary(BinaryOp::Add, dst, res,
+                as_strided(bias, dst.shape(), {bias.stride(0), 0, 0}, bias.storage_offset()), 1.0);
+    else if (m > 1)
+      be.copy(dst, res);
   }
   return y;
 }
@@ -197,7 +215,7 @@ static Tensor gather_grad(Backend& be, const Tensor& g, Tensor& buf, const Dims&
 }
 
 Tensor conv2d_backward_input(const Tensor& g_in, const Tensor& w_in, int64_t h, int64_t wd,
-                             const Window2d& win, int64_t groups) {
+                             const Window2d& win, int64_t groups, const Tensor& bias) {
   const char* op = "conv2d_backward_input";
   check_4d(g_in, op, "gradient");
   check_operands(g_in, w_in, op);
@@ -206,6 +224,7 @@ Tensor conv2d_backward_input(const Tensor& g_in, const Tensor& w_in, int64_t h, 
   // The input this is the gradient for: [N, C, h, wd] with C = w.size(1)·groups.
   const Shape xs = {g_in.size(0), w_in.size(1) * groups, h, wd};
   check_conv(xs, w_in.shape(), win, groups, op);
+  check_bias(bias, g_in, xs[1], op);
   const Dims d(xs, w_in.size(0), win, groups);
   check_grad(g_in, {d.n, d.o, d.oh, d.ow}, op);
   Backend& be = backend_for(g_in.device());
@@ -214,6 +233,9 @@ Tensor conv2d_backward_input(const Tensor& g_in, const Tensor& w_in, int64_t h, 
   if (gx.numel() == 0) return gx;
   if (g.numel() == 0) {
     be.fill(gx, 0.0);
+    if (bias.defined())
+      be.binary(BinaryOp::Add, gx, gx,
+                as_strided(bias, xs, {0, bias.stride(0), 0, 0}, bias.storage_offset()), 1.0);
     return gx;
   }
   const int64_t nb = chunk_samples(d.n, d.c * d.kk, d.l, g.dtype());
@@ -225,7 +247,12 @@ Tensor conv2d_backward_input(const Tensor& g_in, const Tensor& w_in, int64_t h, 
     for (int64_t gi = 0; gi < d.g; ++gi)  // columns = Wᵀ · G, group by group
       be.matmul(as_strided(cols, {d.kg, m * d.l}, {m * d.l, 1}, gi * d.kg * m * d.l),
                 tr(group_rows(w, d.og, d.kg, gi)), group_rows(gm, d.og, m * d.l, gi));
-    be.col2im(batch_slice(gx, n0, m), cols_as_batch(cols, d, m), win);
+    Tensor out = batch_slice(gx, n0, m);
+    be.col2im(out, cols_as_batch(cols, d, m), win);
+    if (bias.defined())  // while the chunk is still in cache
+      be.binary(BinaryOp::Add, out, out,
+                as_strided(bias, out.shape(), {0, bias.stride(0), 0, 0}, bias.storage_offset()),
+                1.0);
   }
   return gx;
 }

@@ -31,24 +31,31 @@ Tensor col2im(const Tensor& cols, int64_t h, int64_t w, const Window2d& win) {
                 [win](const Tensor& g, Node&) -> Grads { return {im2col(g, win)}; });
 }
 
-Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Window2d& win, int64_t groups) {
-  return record(
-      raw::conv2d_forward(x, w, win, groups), "ConvolutionBackward", {x, w},
-      [x, w, win, groups](const Tensor& h, Node& self) -> Grads {
-        return {self.needs_grad(0) ? conv2d_backward_input(h, w, x.size(2), x.size(3), win, groups)
-                                   : Tensor(),
-                self.needs_grad(1) ? conv2d_backward_weight(x, h, win, groups) : Tensor()};
-      });
+// A bias b adds b[c] at every position of output channel c: its gradient sums h over the
+// batch and the plane.
+static Tensor bias_grad(const Tensor& h) { return h.sum({0, 2, 3}); }
+
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Window2d& win, int64_t groups,
+                      const Tensor& bias) {
+  return record(raw::conv2d_forward(x, w, win, groups, bias), "ConvolutionBackward", {x, w, bias},
+                [x, w, win, groups](const Tensor& h, Node& self) -> Grads {
+                  return {self.needs_grad(0)
+                              ? conv2d_backward_input(h, w, x.size(2), x.size(3), win, groups)
+                              : Tensor(),
+                          self.needs_grad(1) ? conv2d_backward_weight(x, h, win, groups) : Tensor(),
+                          self.needs_grad(2) ? bias_grad(h) : Tensor()};
+                });
 }
 
 Tensor conv2d_backward_input(const Tensor& g, const Tensor& w, int64_t h, int64_t wd,
-                             const Window2d& win, int64_t groups) {
-  return record(raw::conv2d_backward_input(g, w, h, wd, win, groups), "ConvolutionBackwardInput",
-                {g, w}, [g, w, win, groups](const Tensor& hg, Node& self) -> Grads {
-                  return {
-                      self.needs_grad(0) ? conv2d_forward(hg, w, win, groups) : Tensor(),
-                      self.needs_grad(1) ? conv2d_backward_weight(hg, g, win, groups) : Tensor()};
-                });
+                             const Window2d& win, int64_t groups, const Tensor& bias) {
+  return record(
+      raw::conv2d_backward_input(g, w, h, wd, win, groups, bias), "ConvolutionBackwardInput",
+      {g, w, bias}, [g, w, win, groups](const Tensor& hg, Node& self) -> Grads {
+        return {self.needs_grad(0) ? conv2d_forward(hg, w, win, groups) : Tensor(),
+                self.needs_grad(1) ? conv2d_backward_weight(hg, g, win, groups) : Tensor(),
+                self.needs_grad(2) ? bias_grad(hg) : Tensor()};
+      });
 }
 
 Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g, const Window2d& win,

@@ -1,10 +1,20 @@
 // im2col / col2im: the two sliding-window kernels every convolution and pooling op uses.
 //
 // Both walk one (n, c) input plane at a time, so OpenMP can split the planes with no two
-// threads writing the same output. For each kernel offset (i, j) the output columns that
-// fall inside the input, [lo_j, hi_j), are worked out once per offset; the loops then copy
-// (or add) whole rows of out_w elements without a per-element bounds test, division or
-// modulo, and write their destination contiguously.
+// threads writing the same output, and both write their destination contiguously. Per
+// plane, im2col picks one of three ways to fill its kh·kw rows (timings: one core, cache-
+// resident columns, float32):
+//  - flat: stride 1 and "same" width (out_w == w) on contiguous rows. Output row (i, j) is
+//    then the input plane shifted by a constant, so it is one long copy, after which the
+//    few columns that wrapped around into the neighbouring input row are zeroed. 1.5-2x
+//    faster than row by row on 14x14 and 28x28 planes.
+//  - gather: rows shorter than a vector (out_w < 16, e.g. the 7-wide output of a stride-2
+//    conv on 14x14). Row-by-row copies of 7 elements spend their time on loop overhead, so
+//    the plane is first copied into a zero-padded buffer, and each row then gathers through
+//    one offset table shared by all kernel offsets and planes, with no bounds tests: ~1.7x.
+//  - rows: otherwise. For each kernel offset (i, j) the output columns that fall inside the
+//    input, [lo_j, hi_j), are worked out once; each output row is then zeros, a copy, zeros.
+// col2im (a sum) goes row by row: a scatter through the table measured no faster.
 #include <algorithm>
 #include <vector>
 
@@ -35,33 +45,105 @@ Plane make_plane(int64_t h, int64_t w, const Window2d& win) {
   return p;
 }
 
-// Rows of one plane: cols row (i·kw + j) at dst + row·row_stride, length oh·ow.
+// What every plane of one im2col call shares.
 template <class T>
-void im2col_plane(T* dst, int64_t row_stride, const T* src, int64_t s_h, int64_t s_w,
-                  const Plane& p, const Window2d& win) {
-  for (int64_t i = 0; i < win.kh; ++i) {
-    for (int64_t j = 0; j < win.kw; ++j, dst += row_stride) {
-      const int64_t lo = p.lo[j], hi = p.hi[j], iw0 = j * win.dw - win.pw;
-      const int64_t step = win.sw * s_w;
-      T* out = dst;
-      for (int64_t oh = 0; oh < p.oh; ++oh, out += p.ow) {
-        const int64_t ih = oh * win.sh - win.ph + i * win.dh;
-        if (ih < 0 || ih >= p.h) {
-          std::fill(out, out + p.ow, T(0));
+struct Im2col {
+  const Plane& p;
+  const Window2d& win;
+  int64_t s_h, s_w;          // input strides within a plane
+  bool flat = false;         // see the top of the file
+  int64_t hp = 0, wp = 0;    // padded plane, for gather
+  std::vector<int32_t> off;  // gather: offset of output position k in the padded plane
+
+  Im2col(const Plane& p_, const Window2d& w, int64_t sh, int64_t sw)
+      : p(p_), win(w), s_h(sh), s_w(sw) {
+    flat = w.sh == 1 && w.sw == 1 && p.ow == p.w && sw == 1 && sh == p.w;
+    hp = p.h + 2 * w.ph;
+    wp = p.w + 2 * w.pw;
+    if (!flat && p.ow < 16 && hp * wp < (int64_t(1) << 31)) {
+      off.reserve(p.oh * p.ow);
+      for (int64_t oh = 0; oh < p.oh; ++oh)
+        for (int64_t ow = 0; ow < p.ow; ++ow)
+          off.push_back(static_cast<int32_t>(oh * w.sh * wp + ow * w.sw));
+    }
+  }
+  bool gather() const { return !off.empty(); }
+
+  // Valid output rows for kernel row i: ih = oh·sh − ph + i·dh in [0, h) for oh in [lo, hi).
+  std::pair<int64_t, int64_t> rows(int64_t i) const {
+    const int64_t ih0 = i * win.dh - win.ph;
+    int64_t lo = ih0 >= 0 ? 0 : (-ih0 + win.sh - 1) / win.sh;
+    int64_t hi = p.h - ih0 <= 0 ? 0 : (p.h - ih0 + win.sh - 1) / win.sh;
+    lo = std::min(lo, p.oh);
+    return {lo, std::clamp(hi, lo, p.oh)};
+  }
+
+  // Fills the kh·kw rows of one plane: row (i·kw + j) at dst + row·row_stride, length oh·ow.
+  // `pad` is a scratch buffer of hp·wp elements (gather only).
+  void plane(T* dst, int64_t row_stride, const T* src, T* pad) const {
+    if (gather()) return plane_gather(dst, row_stride, src, pad);
+    const int64_t ow = p.ow, l = p.oh * p.ow;
+    for (int64_t i = 0; i < win.kh; ++i) {
+      const auto [r0, r1] = rows(i);
+      const int64_t ih0 = i * win.dh - win.ph;
+      for (int64_t j = 0; j < win.kw; ++j, dst += row_stride) {
+        const int64_t lo = p.lo[j], hi = p.hi[j], iw0 = j * win.dw - win.pw;
+        for (int64_t k = 0; k < r0 * ow; ++k) dst[k] = T(0);
+        for (int64_t k = r1 * ow; k < l; ++k) dst[k] = T(0);
+        if (flat) {
+          // out[k] = src[k + shift] for k over the valid rows; reads that would fall
+          // before or after the plane are wrapped columns, zeroed below anyway.
+          T* o = dst + r0 * ow;
+          const int64_t n = (r1 - r0) * ow, shift = (r0 + ih0) * p.w + iw0;
+          const int64_t k0 = std::clamp<int64_t>(-shift, 0, n);
+          const int64_t k1 = std::clamp<int64_t>(p.h * p.w - shift, k0, n);
+          for (int64_t k = 0; k < k0; ++k) o[k] = T(0);
+          const T* in = src + (shift + k0);
+#pragma omp simd
+          for (int64_t k = k0; k < k1; ++k) o[k] = in[k - k0];
+          for (int64_t k = k1; k < n; ++k) o[k] = T(0);
+          if (lo > 0 || hi < ow)
+            for (int64_t r = 0; r < r1 - r0; ++r) {
+              for (int64_t k = 0; k < lo; ++k) o[r * ow + k] = T(0);
+              for (int64_t k = hi; k < ow; ++k) o[r * ow + k] = T(0);
+            }
           continue;
         }
-        std::fill(out, out + lo, T(0));
-        const T* in = src + ih * s_h + (iw0 + lo * win.sw) * s_w;
-        if (step == 1) {
-          std::copy(in, in + (hi - lo), out + lo);
-        } else {
-          for (int64_t ow = lo; ow < hi; ++ow) out[ow] = in[(ow - lo) * step];
+        const int64_t step = win.sw * s_w;
+        for (int64_t oh = r0; oh < r1; ++oh) {
+          T* out = dst + oh * ow;
+          for (int64_t k = 0; k < lo; ++k) out[k] = T(0);
+          if (hi > lo) {
+            const T* in = src + (oh * win.sh + ih0) * s_h + (iw0 + lo * win.sw) * s_w;
+            if (step == 1) {
+#pragma omp simd
+              for (int64_t k = lo; k < hi; ++k) out[k] = in[k - lo];
+            } else {
+              for (int64_t k = lo; k < hi; ++k) out[k] = in[(k - lo) * step];
+            }
+          }
+          for (int64_t k = hi; k < ow; ++k) out[k] = T(0);
         }
-        std::fill(out + hi, out + p.ow, T(0));
       }
     }
   }
-}
+
+  void plane_gather(T* dst, int64_t row_stride, const T* src, T* pad) const {
+    std::fill(pad, pad + hp * wp, T(0));
+    for (int64_t h = 0; h < p.h; ++h) {
+      T* row = pad + (h + win.ph) * wp + win.pw;
+      for (int64_t w = 0; w < p.w; ++w) row[w] = src[h * s_h + w * s_w];
+    }
+    const int64_t l = p.oh * p.ow;
+    const int32_t* o = off.data();
+    for (int64_t i = 0; i < win.kh; ++i)
+      for (int64_t j = 0; j < win.kw; ++j, dst += row_stride) {
+        const T* b = pad + i * win.dh * wp + j * win.dw;
+#pragma omp simd
+        for (int64_t k = 0; k < l; ++k) dst[k] = b[o[k]];
+      }
+  }
+};
 
 // The adjoint of im2col_plane: dst (a contiguous h×w plane) = Σ over rows of src.
 template <class T>
@@ -104,11 +186,12 @@ void CpuBackend::im2col(const Tensor& cols, const Tensor& in, const Window2d& wi
       T* dst = cols.data_ptr<T>();
       const auto& is = in.strides();
       const int64_t cn = cols.stride(0), ck = cols.stride(1);
+      const Im2col<T> k(p, win, is[2], is[3]);
       parallel_for(0, n * c, plane_grain(p, win), [&](int64_t b, int64_t e) {
+        std::vector<T> pad(k.gather() ? k.hp * k.wp : 0);
         for (int64_t q = b; q < e; ++q) {
           const int64_t ni = q / c, ci = q % c;
-          im2col_plane(dst + ni * cn + ci * kk * ck, ck, src + ni * is[0] + ci * is[1], is[2],
-                       is[3], p, win);
+          k.plane(dst + ni * cn + ci * kk * ck, ck, src + ni * is[0] + ci * is[1], pad.data());
         }
       });
     }

@@ -62,21 +62,33 @@ const std::vector<Window2d> kWindows = {
 
 TEST_CASE("im2col: matches the direct definition; col2im is its adjoint") {
   Generator gen(1);
-  for (const Window2d& w : kWindows) {
-    INFO(w.str());
-    Tensor x = randn({2, 3, 5, 7}, gen, kFloat64);
-    Tensor cols = im2col(x, w);
-    CHECK(max_abs_diff(cols, im2col_reference(x, w)) == 0.0);
-    // Any input layout reads the same values.
-    Tensor xp = randn({2, 5, 7, 3}, gen, kFloat64).permute({0, 3, 1, 2});
-    CHECK(max_abs_diff(im2col(xp, w), im2col_reference(xp, w)) == 0.0);
-    // ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩.
-    Tensor c = randn(cols.shape(), gen, kFloat64);
-    double lhs = (cols * c).sum().item<double>();
-    double rhs = (x * col2im(c, 5, 7, w)).sum().item<double>();
-    CHECK(lhs == doctest::Approx(rhs).epsilon(1e-12));
-    // float32 gives the same values (copies, no arithmetic).
-    CHECK(max_abs_diff(im2col(x.to(kFloat32), w), cols.to(kFloat32)) == 0.0);
+  // Windows x input widths cover the kernel's three ways of filling a plane: gather (output
+  // rows narrower than 16), flat (stride 1 with out_w == w) and row by row (the rest).
+  std::vector<Window2d> windows = kWindows;
+  windows.push_back({3, 3, 1, 1, 1, 1, 1, 1});  // "same" 3×3: flat
+  windows.push_back({3, 5, 1, 1, 1, 2, 1, 1});  // "same" 3×5: flat, two wrapped columns
+  windows.push_back({3, 3, 1, 1, 2, 2, 2, 2});  // "same" dilated: flat
+  windows.push_back({5, 5, 1, 1, 1, 2, 1, 1});  // same width only
+  // The last shape is large enough for the kernels to split planes across threads.
+  for (const Shape& xs :
+       {Shape{2, 3, 5, 7}, Shape{2, 3, 6, 20}, Shape{1, 2, 4, 40}, Shape{3, 16, 20, 21}}) {
+    for (const Window2d& w : windows) {
+      if (xs[2] + 2 * w.ph < w.dh * (w.kh - 1) + 1) continue;
+      INFO(w.str() << " on " << shape_str(xs));
+      Tensor x = randn(xs, gen, kFloat64);
+      Tensor cols = im2col(x, w);
+      CHECK(max_abs_diff(cols, im2col_reference(x, w)) == 0.0);
+      // Any input layout reads the same values.
+      Tensor xp = randn({xs[0], xs[2], xs[3], xs[1]}, gen, kFloat64).permute({0, 3, 1, 2});
+      CHECK(max_abs_diff(im2col(xp, w), im2col_reference(xp, w)) == 0.0);
+      // ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩.
+      Tensor c = randn(cols.shape(), gen, kFloat64);
+      double lhs = (cols * c).sum().item<double>();
+      double rhs = (x * col2im(c, xs[2], xs[3], w)).sum().item<double>();
+      CHECK(lhs == doctest::Approx(rhs).epsilon(1e-12));
+      // float32 gives the same values (copies, no arithmetic).
+      CHECK(max_abs_diff(im2col(x.to(kFloat32), w), cols.to(kFloat32)) == 0.0);
+    }
   }
 }
 
@@ -94,6 +106,13 @@ TEST_CASE("im2col / col2im: gradcheck and gradgradcheck") {
     CHECK(gradcheck(fold,
                     {transposed_leaf(randn({l, 2 * w.kh * w.kw}, gen, kFloat64)).unsqueeze(0)}));
     CHECK(gradgradcheck(fold, {rnd({1, 2 * w.kh * w.kw, l}, gen)}));
+  }
+  // Wide inputs (the flat and row-by-row paths).
+  for (const Window2d& w : {Window2d{3, 3, 1, 1, 1, 1, 1, 1}, Window2d{3, 3, 2, 2, 1, 1, 1, 1}}) {
+    INFO(w.str());
+    CHECK(gradcheck([w](const Inputs& in) { return im2col(in[0], w); }, {rnd({1, 2, 4, 40}, gen)}));
+    CHECK(gradcheck([w](const Inputs& in) { return col2im(in[0], 4, 40, w); },
+                    {rnd({1, 2 * 9, w.out_h(4) * w.out_w(40)}, gen)}));
   }
 }
 
@@ -293,4 +312,42 @@ TEST_CASE("avg_pool2d and upsample_nearest2d: gradcheck and gradgradcheck") {
   Tensor u = F::upsample_nearest2d(tensor({1, 2, 3, 4}, kFloat64).reshape({1, 1, 2, 2}), 2);
   CHECK(u.to_vector<double>() ==
         std::vector<double>{1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+}
+
+TEST_CASE("conv2d at a realistic size: several default-size chunks, threads, vs im2col @ W") {
+  // 32 channels of 14×14 with a 3×3 window: 225 KB of float64 columns per sample, so batch
+  // 20 runs as chunks of 9, 9 and 2 under the default 2 MiB. The reference is the textbook
+  // composition (grouped matmul over the whole batch's im2col), differentiated by autograd.
+  Generator gen(9);
+  const int64_t groups = 2;
+  Window2d win{3, 3, 1, 1, 1, 1, 1, 1};
+  Tensor x = rnd({20, 32, 14, 14}, gen), w = rnd({24, 16, 3, 3}, gen), b = rnd({24}, gen);
+  Tensor y = F::conv2d(x, w, b, 1, 1, 1, groups);
+  Tensor cols = im2col(x, win).view({20, groups, 16 * 9, 196});
+  Tensor ref = (w.view({groups, 12, 16 * 9}).unsqueeze(0).matmul(cols)).view({20, 24, 14, 14}) +
+               b.view({1, 24, 1, 1});
+  CHECK(max_abs_diff(y, ref) < 1e-12);
+  Tensor g = randn(y.shape(), gen, kFloat64);
+  auto gy = autograd::grad({y}, {x, w, b}, {.grad_outputs = {g}});
+  auto gr = autograd::grad({ref}, {x, w, b}, {.grad_outputs = {g}});
+  for (int i = 0; i < 3; ++i) CHECK(max_abs_diff(gy[i], gr[i]) < 1e-10);
+}
+
+TEST_CASE("conv family: an empty batch gives empty outputs and zero parameter gradients") {
+  Tensor x = leaf(zeros({0, 4, 5, 7}, kFloat64)), w = leaf(ones({6, 2, 3, 3}, kFloat64));
+  Tensor b = leaf(ones({6}, kFloat64));
+  Tensor y = F::conv2d(x, w, b, 2, 1, 1, 2);
+  CHECK(y.shape() == Shape{0, 6, 3, 4});
+  y.sum().backward();
+  CHECK(x.grad().shape() == x.shape());
+  CHECK(w.grad().abs().max().item<double>() == 0.0);
+  CHECK(b.grad().abs().max().item<double>() == 0.0);
+  Tensor wt = leaf(ones({4, 3, 4, 4}, kFloat64));
+  Tensor z = F::conv_transpose2d(x, wt, {}, 2, 1);
+  CHECK(z.shape() == Shape{0, 3, 10, 14});
+  z.sum().backward();
+  CHECK(wt.grad().abs().max().item<double>() == 0.0);
+  CHECK(F::max_pool2d(x, 2).shape() == Shape{0, 4, 2, 3});
+  CHECK(F::avg_pool2d(x, 3, 2, 1, false).shape() == Shape{0, 4, 3, 4});
+  CHECK(F::upsample_nearest2d(x, 2).shape() == Shape{0, 4, 10, 14});
 }

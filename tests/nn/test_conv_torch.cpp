@@ -45,6 +45,8 @@ const std::vector<Config>& configs() {
              .ptr();
        }},
       {"conv_1x1", [] { return nn::Conv2d(4, 2, 1).ptr(); }},
+      {"conv_3x3_p1_wide", [] { return nn::Conv2d(2, 3, 3, 1, 1).ptr(); }},
+      {"conv_3x3_s2_p1_wide", [] { return nn::Conv2d(2, 2, 3, 2, 1).ptr(); }},
       {"convt_4x4_s2_p1", [] { return nn::ConvTranspose2d(4, 3, 4, 2, 1).ptr(); }},
       {"convt_3x3_s2_p1_op1_g2",
        [] {
