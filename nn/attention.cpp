@@ -85,10 +85,11 @@ std::pair<Tensor, Tensor> MultiheadAttentionImpl::attend(const Tensor& query, co
                                                          bool need_weights) {
   const int64_t E = options.embed_dim, H = options.num_heads, hd = E / H;
   const bool batched = query.dim() == 3;
-  ZG_CHECK((query.dim() == 3 || query.dim() == 2) && key.dim() == query.dim() &&
-               value.dim() == query.dim(),
-           "MultiheadAttention: query, key, value must all be [B, L, E] or all [L, E], got {}, {}, {}",
-           shape_str(query.shape()), shape_str(key.shape()), shape_str(value.shape()));
+  ZG_CHECK(
+      (query.dim() == 3 || query.dim() == 2) && key.dim() == query.dim() &&
+          value.dim() == query.dim(),
+      "MultiheadAttention: query, key, value must all be [B, L, E] or all [L, E], got {}, {}, {}",
+      shape_str(query.shape()), shape_str(key.shape()), shape_str(value.shape()));
   Tensor qin = batched ? query : query.unsqueeze(0);
   Tensor kin = batched ? key : key.unsqueeze(0);
   Tensor vin = batched ? value : value.unsqueeze(0);
@@ -97,9 +98,10 @@ std::pair<Tensor, Tensor> MultiheadAttentionImpl::attend(const Tensor& query, co
            "MultiheadAttention: expected query/key/value feature sizes {}/{}/{}, got {}, {}, {}", E,
            options.kdim_, options.vdim_, shape_str(query.shape()), shape_str(key.shape()),
            shape_str(value.shape()));
-  ZG_CHECK(kin.size(0) == B && vin.size(0) == B && vin.size(1) == S,
-           "MultiheadAttention: key {} and value {} must match the batch of query {} and each other",
-           shape_str(key.shape()), shape_str(value.shape()), shape_str(query.shape()));
+  ZG_CHECK(
+      kin.size(0) == B && vin.size(0) == B && vin.size(1) == S,
+      "MultiheadAttention: key {} and value {} must match the batch of query {} and each other",
+      shape_str(key.shape()), shape_str(value.shape()), shape_str(query.shape()));
 
   auto bias_part = [&](int64_t i) {
     return in_proj_bias.defined() ? in_proj_bias.narrow(0, i * E, E) : Tensor();
@@ -140,9 +142,9 @@ std::pair<Tensor, Tensor> MultiheadAttentionImpl::attend(const Tensor& query, co
     ZG_CHECK(kpm.dim() == 2 && kpm.size(0) == B && kpm.size(1) == S,
              "MultiheadAttention: key_padding_mask {} must be [B, S] = [{}, {}]",
              shape_str(key_padding_mask.shape()), B, S);
-    Tensor hide = zeros({B, 1, 1, S}, q.dtype())
-                      .masked_fill(kpm.reshape({B, 1, 1, S}),
-                                   -std::numeric_limits<double>::infinity());
+    Tensor hide =
+        zeros({B, 1, 1, S}, q.dtype())
+            .masked_fill(kpm.reshape({B, 1, 1, S}), -std::numeric_limits<double>::infinity());
     mask = mask.defined() ? mask + hide : hide;
   }
   const double p = is_training() ? options.dropout_ : 0.0;
@@ -157,7 +159,9 @@ std::pair<Tensor, Tensor> MultiheadAttentionImpl::attend(const Tensor& query, co
   return {out, weights};
 }
 
-Tensor MultiheadAttentionImpl::forward(const Tensor& x) { return attend(x, x, x, {}, {}, false).first; }
+Tensor MultiheadAttentionImpl::forward(const Tensor& x) {
+  return attend(x, x, x, {}, {}, false).first;
+}
 
 Tensor MultiheadAttentionImpl::forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                        const Tensor& key_padding_mask, const Tensor& attn_mask) {
@@ -201,7 +205,8 @@ Tensor Conv1x1Impl::forward(const Tensor& x) {
   Shape out_shape = x.shape();
   out_shape[1] = out_channels;
   // [O, C] @ [B, C, P] → [B, O, P]: one GEMM per sample, no transposes.
-  Tensor y = weight.view({out_channels, in_channels}).matmul(x.reshape({x.size(0), in_channels, -1}));
+  Tensor y =
+      weight.view({out_channels, in_channels}).matmul(x.reshape({x.size(0), in_channels, -1}));
   if (bias.defined()) y = y + bias.view({out_channels, 1});
   return y.reshape(out_shape);
 }

@@ -11,8 +11,8 @@ namespace zg::nn {
 
 // Options of cross_entropy / nll_loss and their modules.
 struct CrossEntropyOptions {
-  Tensor weight;               // [C] per-class weights (optional)
-  int64_t ignore_index = -100;  // targets equal to it contribute nothing (class-index targets)
+  Tensor weight = {};            // [C] per-class weights (optional)
+  int64_t ignore_index = -100;   // targets equal to it contribute nothing (class-index targets)
   double label_smoothing = 0.0;  // in [0, 1]
   std::string reduction = "mean";
 };
@@ -102,7 +102,8 @@ ZG_MODULE(NLLLoss);
 
 class GaussianNLLLossImpl : public Module {
  public:
-  explicit GaussianNLLLossImpl(bool full = false, double eps = 1e-6, std::string reduction = "mean");
+  explicit GaussianNLLLossImpl(bool full = false, double eps = 1e-6,
+                               std::string reduction = "mean");
   Tensor forward(const Tensor& input, const Tensor& target, const Tensor& var);
   std::string extra_repr() const override;
   bool full;

@@ -135,8 +135,8 @@ template <class T>
 }
 
 template <class T>
-void moments_typed(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov,
-                   const Tensor& a, const Tensor& b, const std::vector<bool>& reduced) {
+void moments_typed(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov, const Tensor& a,
+                   const Tensor& b, const std::vector<bool>& reduced) {
   using A = acc_t<T>;
   // Same storage, offset and strides: the variance, which reads one operand.
   const bool same = a.impl().storage == b.impl().storage &&
@@ -256,7 +256,8 @@ void affine_row(const std::array<char*, N>& p, const std::array<int64_t, N>& s, 
       for (int64_t i = 0; i < n; ++i) out[i] = a[i] * sc[i] + c[i];
     } else {
       for (int64_t i = 0; i < n; ++i)
-        at<T>(p[0], i * s[0]) = at<T>(p[1], i * s[1]) * at<T>(p[2], i * s[2]) + at<T>(p[3], i * s[3]);
+        at<T>(p[0], i * s[0]) =
+            at<T>(p[1], i * s[1]) * at<T>(p[2], i * s[2]) + at<T>(p[3], i * s[3]);
     }
   }
 }
