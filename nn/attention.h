@@ -94,7 +94,7 @@ ZG_MODULE(MultiheadAttention);
 
 // A 1×1 convolution as a per-pixel linear map over channels: [B, C, *] → [B, O, *]. The
 // weight is stored as Conv2d's [O, C, 1, 1] (and initialised as Conv2d's default), so its
-// state dict is that of torch.nn.Conv2d(C, O, 1); the forward is one matmul per sample.
+// state dict is that of torch.nn.Conv2d(C, O, 1); the forward is one GEMM over all pixels.
 class Conv1x1Impl : public Module {
  public:
   Conv1x1Impl(int64_t in_channels, int64_t out_channels, bool bias = true);
