@@ -59,6 +59,12 @@ TEST_CASE("moments: values equal mean/var/covariance composed, any dims and layo
   // Long rows (beyond the short-row kernel) and strided rows take the lane path.
   Tensor longrow = randn({2, 9000}, gen, kFloat64);
   CHECK(max_abs_diff(moments(longrow, longrow, {1}).cov, longrow.var({1}, false, true)) < 1e-13);
+  // float32 BatchNorm layout (many rows of 49 per slice, lanes across rows) vs float64.
+  Tensor bn32 = randn({64, 6, 49}, gen) * 3 + 2;
+  Moments mb = moments(bn32, bn32, {0, 2});
+  Tensor bn64 = bn32.to(kFloat64);
+  CHECK(max_abs_diff(mb.cov.to(kFloat64), bn64.var({0, 2}, false, true)) < 1e-5 * 9);
+  CHECK(max_abs_diff(mb.mean_a.to(kFloat64), bn64.mean({0, 2}, true)) < 1e-5);
   Tensor f32 = randn({3, 5000}, gen);
   CHECK(max_abs_diff(moments(f32, f32, {1}).cov.to(kFloat64),
                      f32.to(kFloat64).var({1}, false, true)) < 1e-5);
