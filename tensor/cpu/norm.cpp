@@ -44,6 +44,15 @@ struct Space {
   }
 };
 
+// Pairwise sum of L lanes (log₂ L vector adds; a simd reduction clause compiles to a serial
+// chain of scalar adds here).
+template <class T, int L>
+[[gnu::always_inline]] inline T tree_sum(T* v) {
+  for (int w = L / 2; w > 0; w /= 2)
+    for (int l = 0; l < w; ++l) v[l] += v[l + w];
+  return v[0];
+}
+
 // A sum kept in L vector lanes of T across many short rows (a BatchNorm slice is N rows of
 // H·W, often 49): one horizontal reduction per slice instead of per row, and the lanes are
 // folded into acc_t<T> (double for float32) every kFlush elements, so float32 partial sums
@@ -69,11 +78,8 @@ struct LaneSum {
     if ((pending += n) >= kFlush || tail_n >= kFlush / L) flush();
   }
   void flush() {
-    T s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int l = 0; l < L; ++l) s += lanes[l];
+    total += acc_t<T>(tree_sum<T, L>(lanes)) + acc_t<T>(tail);
     for (int l = 0; l < L; ++l) lanes[l] = 0;
-    total += s + tail;
     tail = 0;
     pending = tail_n = 0;
   }
@@ -110,15 +116,6 @@ void for_rows(const Space<2>& red, const T* pa, const T* pb, F&& f) {
 // GroupNorm group or cell, a LayerNorm row): both sums in one loop, then the centred
 // products. Writes mean(a), mean(b) and the covariance.
 constexpr int64_t kShortRow = 4096;
-
-// Pairwise sum of L lanes (log₂ L vector adds; a simd reduction clause compiles to a serial
-// chain of scalar adds here).
-template <class T, int L>
-[[gnu::always_inline]] inline T tree_sum(T* v) {
-  for (int w = L / 2; w > 0; w /= 2)
-    for (int l = 0; l < w; ++l) v[l] += v[l + w];
-  return v[0];
-}
 
 template <class T>
 [[gnu::always_inline]] inline void row_moments(const T* __restrict a, const T* __restrict b,
@@ -322,11 +319,13 @@ void CpuBackend::affine(const Tensor& out, const Tensor& a, const Tensor& s, con
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       if (b.defined())
-        for_rows_of(make_geometry<6>(out.shape(), {&out, &a, &s, &b, &t, &c}),
-                    [](const auto& p, const auto& st, int64_t n) { affine_row<T, true>(p, st, n); });
+        for_rows_of(
+            make_geometry<6>(out.shape(), {&out, &a, &s, &b, &t, &c}),
+            [](const auto& p, const auto& st, int64_t n) { affine_row<T, true>(p, st, n); });
       else
-        for_rows_of(make_geometry<4>(out.shape(), {&out, &a, &s, &c}),
-                    [](const auto& p, const auto& st, int64_t n) { affine_row<T, false>(p, st, n); });
+        for_rows_of(
+            make_geometry<4>(out.shape(), {&out, &a, &s, &c}),
+            [](const auto& p, const auto& st, int64_t n) { affine_row<T, false>(p, st, n); });
     }
   });
 }
