@@ -85,10 +85,11 @@ std::pair<Tensor, Tensor> MultiheadAttentionImpl::attend(const Tensor& query, co
                                                          bool need_weights) {
   const int64_t E = options.embed_dim, H = options.num_heads, hd = E / H;
   const bool batched = query.dim() == 3;
-  ZG_CHECK((query.dim() == 3 || query.dim() == 2) && key.dim() == query.dim() &&
-               value.dim() == query.dim(),
-           "MultiheadAttention: query, key, value must all be [B, L, E] or all [L, E], got {}, {}, {}",
-           shape_str(query.shape()), shape_str(key.shape()), shape_str(value.shape()));
+  ZG_CHECK(
+      (query.dim() == 3 || query.dim() == 2) && key.dim() == query.dim() &&
+          value.dim() == query.dim(),
+      "MultiheadAttention: query, key, value must all be [B, L, E] or all [L, E], got {}, {}, {}",
+      shape_str(query.shape()), shape_str(key.shape()), shape_str(value.shape()));
   Tensor qin = batched ? query : query.unsqueeze(0);
   Tensor kin = batched ? key : key.unsqueeze(0);
   Tensor vin = batched ? value : value.unsqueeze(0);
@@ -97,9 +98,10 @@ std::pair<Tensor, Tensor> MultiheadAttentionImpl::attend(const Tensor& query, co
            "MultiheadAttention: expected query/key/value feature sizes {}/{}/{}, got {}, {}, {}", E,
            options.kdim_, options.vdim_, shape_str(query.shape()), shape_str(key.shape()),
            shape_str(value.shape()));
-  ZG_CHECK(kin.size(0) == B && vin.size(0) == B && vin.size(1) == S,
-           "MultiheadAttention: key {} and value {} must match the batch of query {} and each other",
-           shape_str(key.shape()), shape_str(value.shape()), shape_str(query.shape()));
+  ZG_CHECK(
+      kin.size(0) == B && vin.size(0) == B && vin.size(1) == S,
+      "MultiheadAttention: key {} and value {} must match the batch of query {} and each other",
+      shape_str(key.shape()), shape_str(value.shape()), shape_str(query.shape()));
 
   auto bias_part = [&](int64_t i) {
     return in_proj_bias.defined() ? in_proj_bias.narrow(0, i * E, E) : Tensor();
@@ -140,9 +142,9 @@ std::pair<Tensor, Tensor> MultiheadAttentionImpl::attend(const Tensor& query, co
     ZG_CHECK(kpm.dim() == 2 && kpm.size(0) == B && kpm.size(1) == S,
              "MultiheadAttention: key_padding_mask {} must be [B, S] = [{}, {}]",
              shape_str(key_padding_mask.shape()), B, S);
-    Tensor hide = zeros({B, 1, 1, S}, q.dtype())
-                      .masked_fill(kpm.reshape({B, 1, 1, S}),
-                                   -std::numeric_limits<double>::infinity());
+    Tensor hide =
+        zeros({B, 1, 1, S}, q.dtype())
+            .masked_fill(kpm.reshape({B, 1, 1, S}), -std::numeric_limits<double>::infinity());
     mask = mask.defined() ? mask + hide : hide;
   }
   const double p = is_training() ? options.dropout_ : 0.0;
@@ -157,7 +159,9 @@ std::pair<Tensor, Tensor> MultiheadAttentionImpl::attend(const Tensor& query, co
   return {out, weights};
 }
 
-Tensor MultiheadAttentionImpl::forward(const Tensor& x) { return attend(x, x, x, {}, {}, false).first; }
+Tensor MultiheadAttentionImpl::forward(const Tensor& x) {
+  return attend(x, x, x, {}, {}, false).first;
+}
 
 Tensor MultiheadAttentionImpl::forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                        const Tensor& key_padding_mask, const Tensor& attn_mask) {
@@ -198,12 +202,17 @@ void Conv1x1Impl::reset_parameters() {
 Tensor Conv1x1Impl::forward(const Tensor& x) {
   ZG_CHECK(x.dim() >= 2 && x.size(1) == in_channels, "Conv1x1: input {} must be [B, {}, *]",
            shape_str(x.shape()), in_channels);
+  const int64_t B = x.size(0);
   Shape out_shape = x.shape();
   out_shape[1] = out_channels;
-  // [O, C] @ [B, C, P] → [B, O, P]: one GEMM per sample, no transposes.
-  Tensor y = weight.view({out_channels, in_channels}).matmul(x.reshape({x.size(0), in_channels, -1}));
+  // All pixels of all samples as the columns of one [C, B·P] matrix: one GEMM forward, and
+  // backward one GEMM each for the weight (K = B·P) and the input. Multiplying per sample
+  // instead ([O, C] @ [B, C, P]) leaves a weight gradient of B outer products to be summed
+  // over the batch, several times slower at the W4 sizes.
+  Tensor cols = x.reshape({B, in_channels, -1}).transpose(0, 1).reshape({in_channels, -1});
+  Tensor y = weight.view({out_channels, in_channels}).matmul(cols);  // [O, B·P]
   if (bias.defined()) y = y + bias.view({out_channels, 1});
-  return y.reshape(out_shape);
+  return y.reshape({out_channels, B, -1}).transpose(0, 1).reshape(out_shape);
 }
 
 std::string Conv1x1Impl::extra_repr() const {
@@ -226,11 +235,21 @@ Tensor SelfAttention2dImpl::forward(const Tensor& x) {
   const int64_t C = options.channels;
   ZG_CHECK(x.dim() == 4 && x.size(1) == C, "SelfAttention2d: input {} must be [B, {}, H, W]",
            shape_str(x.shape()), C);
-  const int64_t B = x.size(0);
-  auto qkv_ = qkv(norm(x)).reshape({B, 3 * C, -1}).chunk(3, 1);  // each [B, C, P]
-  const Tensor &q = qkv_[0], &k = qkv_[1], &v = qkv_[2];
+  const int64_t B = x.size(0), P = x.size(2) * x.size(3);
+  // The qkv conv as three GEMMs over all pixels ([C, B·P] columns), each result viewed back
+  // as [B, C, P]: the same numbers as qkv(norm(x)) cut in three, without a [B, 3C, P]
+  // tensor whose three slices' gradients would each be a zero-padded full copy. 1/√C is
+  // folded into q's weight and bias (C² + C values instead of B·P·C).
+  Tensor cols = norm(x).reshape({B, C, P}).transpose(0, 1).reshape({C, B * P});
+  Tensor W = qkv->weight.view({3 * C, C});
+  auto part = [&](int64_t i, double scale) {
+    Tensor w = W.narrow(0, i * C, C), b = qkv->bias.narrow(0, i * C, C).view({C, 1});
+    if (scale != 1.0) w = w * scale, b = b * scale;
+    return (w.matmul(cols) + b).view({C, B, P}).transpose(0, 1);  // [B, C, P]
+  };
+  Tensor q = part(0, 1.0 / std::sqrt(static_cast<double>(C))), k = part(1, 1.0), v = part(2, 1.0);
   // Positions are the tokens: w[i, j] = softmax_j(q_i·k_j/√C); h[:, i] = Σ_j w[i, j]·v[:, j].
-  Tensor w = (q.mT() * (1.0 / std::sqrt(static_cast<double>(C)))).matmul(k).softmax(-1);
+  Tensor w = q.mT().matmul(k).softmax(-1);
   Tensor h = v.matmul(w.mT()).reshape(x.shape());
   return x + proj(h);
 }

@@ -29,11 +29,26 @@ std::pair<Tensor, Tensor> scaled_dot_product_attention_with_weights(
 struct MultiheadAttentionOptions {
   MultiheadAttentionOptions(int64_t embed_dim, int64_t num_heads)
       : embed_dim(embed_dim), num_heads(num_heads) {}
-  MultiheadAttentionOptions& bias(bool v) { bias_ = v; return *this; }
-  MultiheadAttentionOptions& kdim(int64_t v) { kdim_ = v; return *this; }  // 0: embed_dim
-  MultiheadAttentionOptions& vdim(int64_t v) { vdim_ = v; return *this; }  // 0: embed_dim
-  MultiheadAttentionOptions& dropout(double v) { dropout_ = v; return *this; }
-  MultiheadAttentionOptions& generator(Generator* g) { generator_ = g; return *this; }
+  MultiheadAttentionOptions& bias(bool v) {
+    bias_ = v;
+    return *this;
+  }
+  MultiheadAttentionOptions& kdim(int64_t v) {
+    kdim_ = v;
+    return *this;
+  }  // 0: embed_dim
+  MultiheadAttentionOptions& vdim(int64_t v) {
+    vdim_ = v;
+    return *this;
+  }  // 0: embed_dim
+  MultiheadAttentionOptions& dropout(double v) {
+    dropout_ = v;
+    return *this;
+  }
+  MultiheadAttentionOptions& generator(Generator* g) {
+    generator_ = g;
+    return *this;
+  }
   int64_t embed_dim, num_heads;
   bool bias_ = true;
   int64_t kdim_ = 0, vdim_ = 0;
@@ -79,7 +94,7 @@ ZG_MODULE(MultiheadAttention);
 
 // A 1×1 convolution as a per-pixel linear map over channels: [B, C, *] → [B, O, *]. The
 // weight is stored as Conv2d's [O, C, 1, 1] (and initialised as Conv2d's default), so its
-// state dict is that of torch.nn.Conv2d(C, O, 1); the forward is one matmul per sample.
+// state dict is that of torch.nn.Conv2d(C, O, 1); the forward is one GEMM over all pixels.
 class Conv1x1Impl : public Module {
  public:
   Conv1x1Impl(int64_t in_channels, int64_t out_channels, bool bias = true);
@@ -93,8 +108,14 @@ ZG_MODULE(Conv1x1);
 
 struct SelfAttention2dOptions {
   SelfAttention2dOptions(int64_t channels) : channels(channels) {}  // NOLINT
-  SelfAttention2dOptions& num_groups(int64_t v) { num_groups_ = v; return *this; }
-  SelfAttention2dOptions& eps(double v) { eps_ = v; return *this; }
+  SelfAttention2dOptions& num_groups(int64_t v) {
+    num_groups_ = v;
+    return *this;
+  }
+  SelfAttention2dOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
   int64_t channels;
   int64_t num_groups_ = 8;
   double eps_ = 1e-5;

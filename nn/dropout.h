@@ -15,7 +15,10 @@ Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator*
 
 struct DropoutOptions {
   DropoutOptions(double p = 0.5) : p(p) {}  // NOLINT: Dropout(0.1) as in torch
-  DropoutOptions& generator(Generator* g) { generator_ = g; return *this; }
+  DropoutOptions& generator(Generator* g) {
+    generator_ = g;
+    return *this;
+  }
   double p;
   Generator* generator_ = nullptr;  // not owned; must outlive the module
 };

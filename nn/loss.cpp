@@ -96,8 +96,9 @@ Picked pick(const Tensor& input, const Tensor& target, const Tensor& weight, int
   }
   Tensor validf = valid.to(input.dtype());
   Tensor picked = input.gather(1, safe.unsqueeze(1)).squeeze(1);
-  Tensor w = weight.defined() ? weight.index_select(0, safe.reshape({-1})).reshape(safe.shape()) * validf
-                              : validf;
+  Tensor w = weight.defined()
+                 ? weight.index_select(0, safe.reshape({-1})).reshape(safe.shape()) * validf
+                 : validf;
   return {-picked * w, w, validf};
 }
 
@@ -265,7 +266,8 @@ std::string GaussianNLLLossImpl::extra_repr() const {
   return fmt::format("full={}, eps={}, reduction={}", full, eps, reduction);
 }
 
-GaussianKLLossImpl::GaussianKLLossImpl(std::string r) : Module("GaussianKLLoss"), reduction(std::move(r)) {
+GaussianKLLossImpl::GaussianKLLossImpl(std::string r)
+    : Module("GaussianKLLoss"), reduction(std::move(r)) {
   check_reduction(reduction, "GaussianKLLoss");
 }
 Tensor GaussianKLLossImpl::forward(const Tensor& mu, const Tensor& logvar) {

@@ -11,8 +11,8 @@ namespace zg::nn {
 
 // Options of cross_entropy / nll_loss and their modules.
 struct CrossEntropyOptions {
-  Tensor weight;               // [C] per-class weights (optional)
-  int64_t ignore_index = -100;  // targets equal to it contribute nothing (class-index targets)
+  Tensor weight = {};            // [C] per-class weights (optional)
+  int64_t ignore_index = -100;   // targets equal to it contribute nothing (class-index targets)
   double label_smoothing = 0.0;  // in [0, 1]
   std::string reduction = "mean";
 };
@@ -65,6 +65,7 @@ Tensor reduce_loss(const Tensor& loss, const std::string& reduction, const char*
 
 class MSELossImpl : public Module {
  public:
+  using Module::forward;  // the single-input one (losses take a target)
   explicit MSELossImpl(std::string reduction = "mean");
   Tensor forward(const Tensor& input, const Tensor& target);
   std::string extra_repr() const override { return "reduction=" + reduction; }
@@ -74,6 +75,7 @@ ZG_MODULE(MSELoss);
 
 class BCEWithLogitsLossImpl : public Module {
  public:
+  using Module::forward;  // the single-input one (losses take a target)
   explicit BCEWithLogitsLossImpl(std::string reduction = "mean", Tensor weight = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   std::string extra_repr() const override { return "reduction=" + reduction; }
@@ -84,6 +86,7 @@ ZG_MODULE(BCEWithLogitsLoss);
 
 class CrossEntropyLossImpl : public Module {
  public:
+  using Module::forward;  // the single-input one (losses take a target)
   explicit CrossEntropyLossImpl(CrossEntropyOptions options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   std::string extra_repr() const override;
@@ -93,6 +96,7 @@ ZG_MODULE(CrossEntropyLoss);
 
 class NLLLossImpl : public Module {
  public:
+  using Module::forward;  // the single-input one (losses take a target)
   explicit NLLLossImpl(CrossEntropyOptions options = {});  // label_smoothing must be 0
   Tensor forward(const Tensor& input, const Tensor& target);
   std::string extra_repr() const override { return "reduction=" + options.reduction; }
@@ -102,7 +106,9 @@ ZG_MODULE(NLLLoss);
 
 class GaussianNLLLossImpl : public Module {
  public:
-  explicit GaussianNLLLossImpl(bool full = false, double eps = 1e-6, std::string reduction = "mean");
+  using Module::forward;  // the single-input one (losses take a target)
+  explicit GaussianNLLLossImpl(bool full = false, double eps = 1e-6,
+                               std::string reduction = "mean");
   Tensor forward(const Tensor& input, const Tensor& target, const Tensor& var);
   std::string extra_repr() const override;
   bool full;
@@ -114,6 +120,7 @@ ZG_MODULE(GaussianNLLLoss);
 // forward(mu1, logvar1, mu2, logvar2), or forward(mu, logvar) against N(0, 1).
 class GaussianKLLossImpl : public Module {
  public:
+  using Module::forward;  // the single-input one (losses take a target)
   explicit GaussianKLLossImpl(std::string reduction = "mean");
   Tensor forward(const Tensor& mu, const Tensor& logvar);
   Tensor forward(const Tensor& mu1, const Tensor& logvar1, const Tensor& mu2,

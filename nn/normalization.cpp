@@ -52,32 +52,31 @@ Normalized normalize(const Tensor& x, const Shape& stat_dims, const Tensor& w, c
     }
   }
   const double inv_m = 1.0 / static_cast<double>(stat_count), n = static_cast<double>(cell_count);
-  y = record(
-      y, "NormBackward", {x, w, b},
-      [x, w, b, mean, invstd, cell_dims, inv_m, n](const Tensor& g, Node& self) -> Grads {
-        Tensor sum_g, sum_gx;  // per cell: Σg and Σg·(x − μ)
-        if (cell_dims.empty()) {
-          sum_g = g;
-          sum_gx = g * (x - mean);
-        } else {
-          Moments c = moments(g, x, cell_dims);
-          sum_g = c.mean_a * n;
-          sum_gx = (c.cov + c.mean_a * (c.mean_b - mean)) * n;
-        }
-        Grads out(3);
-        if (self.needs_grad(0)) {
-          Tensor s1 = (w.defined() ? sum_g * w : sum_g).sum_to_size(mean.shape());
-          Tensor s2 = (w.defined() ? sum_gx * w : sum_gx).sum_to_size(mean.shape());
-          Tensor coef_g = w.defined() ? invstd * w : invstd;
-          Tensor coef_x = -(invstd * invstd * invstd * s2) * inv_m;
-          Tensor shift = -(invstd * s1) * inv_m - mean * coef_x;
-          out[0] = affine(g, coef_g, x, coef_x, shift);
-        }
-        if (self.needs_grad(1)) out[1] = (sum_gx * invstd).sum_to_size(w.shape());
-        if (self.needs_grad(2)) out[2] = sum_g.sum_to_size(b.shape());
-        return out;
-      },
-      false, {mean, invstd});
+  y = record(y, "NormBackward", {x, w, b},
+             [x, w, b, mean, invstd, cell_dims, inv_m, n](const Tensor& g, Node& self) -> Grads {
+               Tensor sum_g, sum_gx;  // per cell: Σg and Σg·(x − μ)
+               if (cell_dims.empty()) {
+                 sum_g = g;
+                 sum_gx = g * (x - mean);
+               } else {
+                 Moments c = moments(g, x, cell_dims);
+                 sum_g = c.mean_a * n;
+                 sum_gx = (c.cov + c.mean_a * (c.mean_b - mean)) * n;
+               }
+               Grads out(3);
+               if (self.needs_grad(0)) {
+                 Tensor s1 = (w.defined() ? sum_g * w : sum_g).sum_to_size(mean.shape());
+                 Tensor s2 = (w.defined() ? sum_gx * w : sum_gx).sum_to_size(mean.shape());
+                 Tensor coef_g = w.defined() ? invstd * w : invstd;
+                 Tensor coef_x = -(invstd * invstd * invstd * s2) * inv_m;
+                 Tensor shift = -(invstd * s1) * inv_m - mean * coef_x;
+                 out[0] = affine(g, coef_g, x, coef_x, shift);
+               }
+               if (self.needs_grad(1)) out[1] = (sum_gx * invstd).sum_to_size(w.shape());
+               if (self.needs_grad(2)) out[2] = sum_g.sum_to_size(b.shape());
+               return out;
+             },
+             false, {mean, invstd});
   return {y, mean, m.cov};
 }
 
@@ -126,7 +125,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
     return affine(x3, scale, shift).reshape(x.shape());
   }
   const int64_t count = x3.size(0) * x3.size(2);
-  ZG_CHECK(count > 1, "batch_norm: expected more than 1 value per channel when training, got input {}",
+  ZG_CHECK(count > 1,
+           "batch_norm: expected more than 1 value per channel when training, got input {}",
            shape_str(x.shape()));
   Normalized r = normalize(x3, {0, 2}, w, b, eps);
   if (running_mean.defined()) {
@@ -146,8 +146,8 @@ Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, con
   raw::check_floating(x, "group_norm");
   const int64_t N = x.size(0), C = x.size(1), G = num_groups;
   ZG_CHECK(G > 0 && C % G == 0,
-           "group_norm: num_groups {} must be positive and divide the {} channels of input {}", G, C,
-           shape_str(x.shape()));
+           "group_norm: num_groups {} must be positive and divide the {} channels of input {}", G,
+           C, shape_str(x.shape()));
   check_param(weight, {C}, "group_norm", "weight", x);
   check_param(bias, {C}, "group_norm", "bias", x);
   ZG_CHECK(x.numel() > 0, "group_norm: empty input {}", shape_str(x.shape()));
@@ -230,11 +230,10 @@ Tensor BatchNormImplBase::forward(const Tensor& x) {
 }
 
 std::string BatchNormImplBase::extra_repr() const {
-  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}",
-                     options.num_features, options.eps_,
-                     options.momentum_ ? fmt::format("{}", *options.momentum_) : "None",
-                     options.affine_ ? "True" : "False",
-                     options.track_running_stats_ ? "True" : "False");
+  return fmt::format(
+      "{}, eps={}, momentum={}, affine={}, track_running_stats={}", options.num_features,
+      options.eps_, options.momentum_ ? fmt::format("{}", *options.momentum_) : "None",
+      options.affine_ ? "True" : "False", options.track_running_stats_ ? "True" : "False");
 }
 
 void BatchNorm1dImpl::check_input(const Tensor& x) const {

@@ -35,11 +35,23 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 
 struct BatchNormOptions {
   BatchNormOptions(int64_t num_features) : num_features(num_features) {}  // NOLINT
-  BatchNormOptions& eps(double v) { eps_ = v; return *this; }
+  BatchNormOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
   // nullopt: a cumulative average (factor 1/num_batches_tracked), as momentum=None in torch.
-  BatchNormOptions& momentum(std::optional<double> v) { momentum_ = v; return *this; }
-  BatchNormOptions& affine(bool v) { affine_ = v; return *this; }
-  BatchNormOptions& track_running_stats(bool v) { track_running_stats_ = v; return *this; }
+  BatchNormOptions& momentum(std::optional<double> v) {
+    momentum_ = v;
+    return *this;
+  }
+  BatchNormOptions& affine(bool v) {
+    affine_ = v;
+    return *this;
+  }
+  BatchNormOptions& track_running_stats(bool v) {
+    track_running_stats_ = v;
+    return *this;
+  }
   int64_t num_features;
   double eps_ = 1e-5;
   std::optional<double> momentum_ = 0.1;
@@ -57,7 +69,7 @@ class BatchNormImplBase : public Module {
   void reset_parameters();  // weight 1, bias 0, running stats reset
 
   BatchNormOptions options;
-  Tensor weight, bias;                                     // [C], when affine
+  Tensor weight, bias;                                    // [C], when affine
   Tensor running_mean, running_var, num_batches_tracked;  // when track_running_stats
 
  protected:
@@ -89,8 +101,14 @@ ZG_MODULE(BatchNorm2d);
 struct GroupNormOptions {
   GroupNormOptions(int64_t num_groups, int64_t num_channels)
       : num_groups(num_groups), num_channels(num_channels) {}
-  GroupNormOptions& eps(double v) { eps_ = v; return *this; }
-  GroupNormOptions& affine(bool v) { affine_ = v; return *this; }
+  GroupNormOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
+  GroupNormOptions& affine(bool v) {
+    affine_ = v;
+    return *this;
+  }
   int64_t num_groups, num_channels;
   double eps_ = 1e-5;
   bool affine_ = true;
@@ -111,9 +129,16 @@ class GroupNormImpl : public Module {
 ZG_MODULE(GroupNorm);
 
 struct LayerNormOptions {
-  LayerNormOptions(Shape normalized_shape) : normalized_shape(std::move(normalized_shape)) {}  // NOLINT
-  LayerNormOptions& eps(double v) { eps_ = v; return *this; }
-  LayerNormOptions& elementwise_affine(bool v) { elementwise_affine_ = v; return *this; }
+  LayerNormOptions(Shape normalized_shape)
+      : normalized_shape(std::move(normalized_shape)) {}  // NOLINT
+  LayerNormOptions& eps(double v) {
+    eps_ = v;
+    return *this;
+  }
+  LayerNormOptions& elementwise_affine(bool v) {
+    elementwise_affine_ = v;
+    return *this;
+  }
   Shape normalized_shape;
   double eps_ = 1e-5;
   bool elementwise_affine_ = true;

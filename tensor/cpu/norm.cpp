@@ -44,17 +44,27 @@ struct Space {
   }
 };
 
+// Pairwise sum of L lanes (log₂ L vector adds; a simd reduction clause compiles to a serial
+// chain of scalar adds here).
+template <class T, int L>
+[[gnu::always_inline]] inline T tree_sum(T* v) {
+  for (int w = L / 2; w > 0; w /= 2)
+    for (int l = 0; l < w; ++l) v[l] += v[l + w];
+  return v[0];
+}
+
 // A sum kept in L vector lanes of T across many short rows (a BatchNorm slice is N rows of
 // H·W, often 49): one horizontal reduction per slice instead of per row, and the lanes are
 // folded into acc_t<T> (double for float32) every kFlush elements, so float32 partial sums
-// stay short (≤ kFlush / L terms).
+// stay short (≤ kFlush / L terms per lane and in the tail).
 template <class T>
 struct LaneSum {
-  static constexpr int L = 16;
+  static constexpr int L = 32 / sizeof(T);
   static constexpr int64_t kFlush = 4096;
   alignas(64) T lanes[L] = {};
+  T tail = 0;  // row tails: kept out of the lanes (see row_moments)
   acc_t<T> total = 0;
-  int64_t pending = 0;
+  int64_t pending = 0, tail_n = 0;
   // Adds f(0) + ... + f(n - 1).
   template <class F>
   void add(int64_t n, F&& f) {
@@ -63,16 +73,15 @@ struct LaneSum {
 #pragma omp simd
       for (int l = 0; l < L; ++l) lanes[l] += f(i + l);
     }
-    for (int l = 0; i < n; ++i, ++l) lanes[l] += f(i);
-    if ((pending += n) >= kFlush) flush();
+    tail_n += n - i;
+    for (; i < n; ++i) tail += f(i);
+    if ((pending += n) >= kFlush || tail_n >= kFlush / L) flush();
   }
   void flush() {
-    T s = 0;
-#pragma omp simd reduction(+ : s)
-    for (int l = 0; l < L; ++l) s += lanes[l];
+    total += acc_t<T>(tree_sum<T, L>(lanes)) + acc_t<T>(tail);
     for (int l = 0; l < L; ++l) lanes[l] = 0;
-    total += s;
-    pending = 0;
+    tail = 0;
+    pending = tail_n = 0;
   }
   acc_t<T> value() {
     flush();
@@ -105,38 +114,45 @@ void for_rows(const Space<2>& red, const T* pa, const T* pb, F&& f) {
 
 // One contiguous row, short enough to sit in L1 and to sum in T lanes without loss (a
 // GroupNorm group or cell, a LayerNorm row): both sums in one loop, then the centred
-// products. Writes mean(a), mean(b) and the co-moment Σ(a − ā)(b − b̄).
+// products. Writes mean(a), mean(b) and the covariance.
 constexpr int64_t kShortRow = 4096;
 
 template <class T>
 [[gnu::always_inline]] inline void row_moments(const T* __restrict a, const T* __restrict b,
                                                int64_t n, bool same, T* out) {
-  constexpr int L = 64 / sizeof(T);  // one 512-bit vector of lanes
-  alignas(64) T la[L] = {}, lb[L] = {}, lc[L] = {};
-  int64_t i = 0;
-  for (; i + L <= n; i += L) {
-#pragma omp simd
-    for (int l = 0; l < L; ++l) la[l] += a[i + l], lb[l] += b[i + l];
-  }
-  for (int l = 0; i < n; ++i, ++l) la[l] += a[i], lb[l] += b[i];
+  constexpr int L = 32 / sizeof(T);  // one 256-bit vector: short rows waste less on tails
+  // The tails go to scalars, never into the lane arrays: a scalar store into a vector that
+  // is then reloaded whole stalls store forwarding, which cost more than the sums themselves
+  // on 49-element rows.
+  const int64_t body = n - n % L;
   T sa = 0, sb = 0;
-#pragma omp simd reduction(+ : sa, sb)
-  for (int l = 0; l < L; ++l) sa += la[l], sb += lb[l];
-  const T ma = sa / T(n), mb = same ? ma : sb / T(n);
-  for (i = 0; i + L <= n; i += L) {
+  {
+    alignas(64) T la[L] = {}, lb[L] = {};
+    for (int64_t i = 0; i < body; i += L) {
 #pragma omp simd
-    for (int l = 0; l < L; ++l) lc[l] += (a[i + l] - ma) * (b[i + l] - mb);
+      for (int l = 0; l < L; ++l) la[l] += a[i + l], lb[l] += b[i + l];
+    }
+    sa = tree_sum<T, L>(la), sb = tree_sum<T, L>(lb);
   }
-  for (int l = 0; i < n; ++i, ++l) lc[l] += (a[i] - ma) * (b[i] - mb);
+  for (int64_t i = body; i < n; ++i) sa += a[i], sb += b[i];
+  const T inv_n = T(1) / T(n);
+  const T ma = sa * inv_n, mb = same ? ma : sb * inv_n;
   T sc = 0;
-#pragma omp simd reduction(+ : sc)
-  for (int l = 0; l < L; ++l) sc += lc[l];
-  out[0] = ma, out[1] = mb, out[2] = sc;
+  {
+    alignas(64) T lc[L] = {};
+    for (int64_t i = 0; i < body; i += L) {
+#pragma omp simd
+      for (int l = 0; l < L; ++l) lc[l] += (a[i + l] - ma) * (b[i + l] - mb);
+    }
+    sc = tree_sum<T, L>(lc);
+  }
+  for (int64_t i = body; i < n; ++i) sc += (a[i] - ma) * (b[i] - mb);
+  out[0] = ma, out[1] = mb, out[2] = sc * inv_n;
 }
 
 template <class T>
-void moments_typed(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov,
-                   const Tensor& a, const Tensor& b, const std::vector<bool>& reduced) {
+void moments_typed(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov, const Tensor& a,
+                   const Tensor& b, const std::vector<bool>& reduced) {
   using A = acc_t<T>;
   // Same storage, offset and strides: the variance, which reads one operand.
   const bool same = a.impl().storage == b.impl().storage &&
@@ -165,11 +181,7 @@ void moments_typed(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov
 
   // Writes the three statistics of the slice rooted at (pa, pb) into r.
   auto slice = [&](const T* pa, const T* pb, T* r) {
-    if (one_short_row) {
-      row_moments(pa, pb, inner, same, r);
-      r[2] /= T(inner);
-      return;
-    }
+    if (one_short_row) return row_moments(pa, pb, inner, same, r);
     // Long or strided rows: two passes over the whole slice, sums kept in vector lanes.
     LaneSum<T> sum_a, sum_b, cross;
     const bool contiguous = sa == 1 && sb == 1;
@@ -256,9 +268,39 @@ void affine_row(const std::array<char*, N>& p, const std::array<int64_t, N>& s, 
       for (int64_t i = 0; i < n; ++i) out[i] = a[i] * sc[i] + c[i];
     } else {
       for (int64_t i = 0; i < n; ++i)
-        at<T>(p[0], i * s[0]) = at<T>(p[1], i * s[1]) * at<T>(p[2], i * s[2]) + at<T>(p[3], i * s[3]);
+        at<T>(p[0], i * s[0]) =
+            at<T>(p[1], i * s[1]) * at<T>(p[2], i * s[2]) + at<T>(p[3], i * s[3]);
     }
   }
+}
+
+// cpu::for_each for short rows: the same row split, but the operand pointers advance like an
+// odometer instead of being rebuilt from the index for every row — on 7×7 feature maps
+// (rows of 49) that rebuild was half of the affine pass.
+template <size_t N, class F>
+void for_rows_of(const Geometry<N>& g, F&& row) {
+  if (g.numel == 0) return;
+  const int64_t nd = static_cast<int64_t>(g.shape.size()), inner = g.shape[nd - 1];
+  std::array<int64_t, N> istr;
+  for (size_t k = 0; k < N; ++k) istr[k] = g.strides[k][nd - 1];
+  parallel_for(0, g.numel / inner, std::max<int64_t>(1, kGrain / inner), [&](int64_t b, int64_t e) {
+    std::vector<int64_t> idx(nd, 0);
+    std::array<char*, N> p = g.base;
+    for (int64_t d = nd - 2, rem = b; d >= 0; --d) {
+      idx[d] = rem % g.shape[d];
+      rem /= g.shape[d];
+      for (size_t k = 0; k < N; ++k) p[k] += idx[d] * g.strides[k][d];
+    }
+    for (int64_t r = b; r < e; ++r) {
+      row(p, istr, inner);
+      for (int64_t d = nd - 2; d >= 0; --d) {
+        for (size_t k = 0; k < N; ++k) p[k] += g.strides[k][d];
+        if (++idx[d] < g.shape[d]) break;
+        for (size_t k = 0; k < N; ++k) p[k] -= g.strides[k][d] * g.shape[d];
+        idx[d] = 0;
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -276,17 +318,14 @@ void CpuBackend::affine(const Tensor& out, const Tensor& a, const Tensor& s, con
   visit_dtype(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      if (b.defined()) {
-        for_each(make_geometry<6>(out.shape(), {&out, &a, &s, &b, &t, &c}),
-                 [](const std::array<char*, 6>& p, const std::array<int64_t, 6>& st, int64_t n) {
-                   affine_row<T, true>(p, st, n);
-                 });
-      } else {
-        for_each(make_geometry<4>(out.shape(), {&out, &a, &s, &c}),
-                 [](const std::array<char*, 4>& p, const std::array<int64_t, 4>& st, int64_t n) {
-                   affine_row<T, false>(p, st, n);
-                 });
-      }
+      if (b.defined())
+        for_rows_of(
+            make_geometry<6>(out.shape(), {&out, &a, &s, &b, &t, &c}),
+            [](const auto& p, const auto& st, int64_t n) { affine_row<T, true>(p, st, n); });
+      else
+        for_rows_of(
+            make_geometry<4>(out.shape(), {&out, &a, &s, &c}),
+            [](const auto& p, const auto& st, int64_t n) { affine_row<T, false>(p, st, n); });
     }
   });
 }

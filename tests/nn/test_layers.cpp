@@ -21,11 +21,11 @@ std::string error_of(const std::function<void()>& f) {
   }
   return "no error";
 }
-#define CHECK_ERROR_HAS(stmt, part)                              \
-  do {                                                           \
-    std::string m_ = error_of([&] { stmt; });                    \
-    INFO(m_);                                                    \
-    CHECK(m_.find(part) != std::string::npos);                   \
+#define CHECK_ERROR_HAS(stmt, part)            \
+  do {                                         \
+    std::string m_ = error_of([&] { stmt; });  \
+    INFO(m_);                                  \
+    CHECK(m_.find(part) != std::string::npos); \
   } while (0)
 
 TEST_CASE("Dropout: train drops with rate p and rescales; eval is the identity") {
@@ -36,8 +36,10 @@ TEST_CASE("Dropout: train drops with rate p and rescales; eval is the identity")
   auto v = y.to_vector<double>();
   int64_t zeros_n = 0, wrong = 0;
   for (double e : v) {
-    if (e == 0.0) ++zeros_n;
-    else if (std::abs(e - 1.0 / 0.7) > 1e-6) ++wrong;  // survivors are scaled by 1/(1 − p)
+    if (e == 0.0)
+      ++zeros_n;
+    else if (std::abs(e - 1.0 / 0.7) > 1e-6)
+      ++wrong;  // survivors are scaled by 1/(1 − p)
   }
   CHECK(wrong == 0);
   // 20000 Bernoulli(0.3) draws: mean 6000, sd ≈ 65; 5 sd either way.
@@ -84,9 +86,10 @@ TEST_CASE("Embedding: lookup of any index shape, scatter-add gradient, N(0,1) in
   // Init: N(0, 1) — mean and variance of 100k draws.
   nn::Embedding big(1000, 100);
   double m = big->weight.mean().item<double>(), var = big->weight.var().item<double>();
-  CHECK(std::abs(m) < 0.02);           // sd of the mean: 1/√1e5 ≈ 0.003
+  CHECK(std::abs(m) < 0.02);          // sd of the mean: 1/√1e5 ≈ 0.003
   CHECK(std::abs(var - 1.0) < 0.03);  // sd of the variance: √(2/1e5) ≈ 0.0045
-  CHECK_ERROR_HAS(emb(from_vector<int64_t>({1, 12, 3})), "index 12 is out of range for a table of 10");
+  CHECK_ERROR_HAS(emb(from_vector<int64_t>({1, 12, 3})),
+                  "index 12 is out of range for a table of 10");
   CHECK_ERROR_HAS(emb(from_vector<int64_t>({1, -2})), "index -2 is out of range for a table of 10");
   CHECK_ERROR_HAS(emb(zeros({3})), "indices must be int64");
   CHECK(emb->extra_repr() == "10, 4");
@@ -109,7 +112,8 @@ TEST_CASE("timestep_embedding: [sin, cos] of t·exp(−ln(max_period)·i/half)")
   CHECK(odd.dtype() == kFloat64);
   CHECK(odd.shape() == Shape{1, 5});
   CHECK(odd.select(1, 4).item<double>() == 0.0);
-  CHECK(odd.select(1, 1).item<double>() == doctest::Approx(std::sin(2.5 * std::exp(-std::log(100.0) / 2))));
+  CHECK(odd.select(1, 1).item<double>() ==
+        doctest::Approx(std::sin(2.5 * std::exp(-std::log(100.0) / 2))));
   nn::SinusoidalTimeEmbedding te(32);
   CHECK(te(from_vector<double>({3.0}, {1}).to(kFloat32)).shape() == Shape{1, 32});
   CHECK(te->parameters().empty());
@@ -183,7 +187,7 @@ TEST_CASE("MultiheadAttention: torch's parameters, names, init; forward = the fo
   CHECK(max_abs_diff(y, expect) < 1e-13);
   CHECK(max_abs_diff(attw, (ws[0] + ws[1]) / 2.0) < 1e-14);
   CHECK(max_abs_diff(mha(x), y) < 1e-14);  // self-attention shortcut = the general path
-  Tensor xc = x.clone();                     // different tensors: three projections
+  Tensor xc = x.clone();                   // different tensors: three projections
   CHECK(max_abs_diff(mha->forward(x, xc, xc.clone()), y) < 1e-13);
   // unbatched [L, E]
   CHECK(max_abs_diff(mha(x.select(0, 1)), y.select(0, 1)) < 1e-13);
@@ -201,7 +205,8 @@ TEST_CASE("MultiheadAttention: torch's parameters, names, init; forward = the fo
                   {rnd({2, 3, 8}, gen), rnd({2, 4, 5}, gen), rnd({2, 4, 3}, gen)}));
   CHECK_ERROR_HAS(mha->forward(x, mem, val), "feature sizes 8/8/8");
   CHECK_ERROR_HAS(nn::MultiheadAttention(6, 4), "divisible by num_heads 4");
-  CHECK_ERROR_HAS(mha->forward(x, x, x, zeros({3, 4}, kFloat64)), "key_padding_mask [3, 4] must be [B, S] = [3, 5]");
+  CHECK_ERROR_HAS(mha->forward(x, x, x, zeros({3, 4}, kFloat64)),
+                  "key_padding_mask [3, 4] must be [B, S] = [3, 5]");
 }
 
 TEST_CASE("MultiheadAttention functional form: gradcheck and gradgradcheck over the weights") {
@@ -214,11 +219,14 @@ TEST_CASE("MultiheadAttention functional form: gradcheck and gradgradcheck over 
     const Tensor& x = in[0];
     Tensor qkv = F::linear(x, in[1], in[2]);
     auto c = qkv.chunk(3, -1);
-    auto heads = [](const Tensor& t) { return t.reshape({t.size(0), t.size(1), 2, 2}).transpose(1, 2); };
+    auto heads = [](const Tensor& t) {
+      return t.reshape({t.size(0), t.size(1), 2, 2}).transpose(1, 2);
+    };
     Tensor o = F::scaled_dot_product_attention(heads(c[0]), heads(c[1]), heads(c[2]));
     return F::linear(o.transpose(1, 2).reshape(x.shape()), in[3], in[4]);
   };
-  Inputs in{rnd({2, 3, 4}, gen), rnd({12, 4}, gen), rnd({12}, gen), rnd({4, 4}, gen), rnd({4}, gen)};
+  Inputs in{rnd({2, 3, 4}, gen), rnd({12, 4}, gen), rnd({12}, gen), rnd({4, 4}, gen),
+            rnd({4}, gen)};
   CHECK(gradcheck(attn, in));
   CHECK(gradgradcheck(attn, in));
   // The module computes the same function.
@@ -265,7 +273,65 @@ TEST_CASE("Conv1x1 and SelfAttention2d: Conv2d-shaped parameters, the W4 block's
   CHECK(max_abs_diff(out, img + attn->proj(hh)) < 1e-13);
   CHECK(gradcheck([&](const Inputs& in) { return attn(in[0]); }, {rnd({1, 16, 2, 3}, gen)}));
   CHECK(gradgradcheck([&](const Inputs& in) { return attn(in[0]); }, {rnd({1, 16, 2, 2}, gen)}));
-  CHECK_ERROR_HAS(attn(randn({2, 8, 3, 3})), "SelfAttention2d: input [2, 8, 3, 3] must be [B, 16, H, W]");
+  CHECK_ERROR_HAS(attn(randn({2, 8, 3, 3})),
+                  "SelfAttention2d: input [2, 8, 3, 3] must be [B, 16, H, W]");
+}
+
+}  // namespace
+}  // namespace zg
+
+namespace zg {
+namespace {
+using namespace test;
+namespace F = nn::functional;
+
+TEST_CASE("gradcheck through module parameters: Conv1x1, MultiheadAttention, SelfAttention2d") {
+  // gradcheck nudges the parameter tensors in place; the modules read the same storage.
+  Generator gen(12);
+  nn::Conv1x1 conv(3, 5);
+  conv->to(kFloat64);
+  CHECK(gradcheck([&](const Inputs& in) { return conv(in[0]); },
+                  {rnd({2, 3, 2, 3}, gen), conv->weight, conv->bias}));
+  nn::MultiheadAttention mha(nn::MultiheadAttentionOptions(4, 2).kdim(3).vdim(5));
+  mha->to(kFloat64);
+  Inputs in{rnd({2, 3, 4}, gen), rnd({2, 2, 3}, gen), rnd({2, 2, 5}, gen)};
+  for (auto& [n, p] : mha->named_parameters()) in.push_back(p);
+  CHECK(gradcheck([&](const Inputs& x) { return mha->forward(x[0], x[1], x[2]); }, in));
+  CHECK(gradgradcheck([&](const Inputs& x) { return mha->forward(x[0], x[1], x[2]); }, in));
+  nn::SelfAttention2d blk(nn::SelfAttention2dOptions(8).num_groups(4));
+  blk->to(kFloat64);
+  Inputs bi{rnd({2, 8, 2, 2}, gen)};
+  for (auto& [n, p] : blk->named_parameters()) {
+    NoGradGuard ng;
+    p.add_(randn(p.shape(), gen, kFloat64) * 0.3);  // move GroupNorm off its 1/0 init
+    bi.push_back(p);
+  }
+  CHECK(gradcheck([&](const Inputs& x) { return blk(x[0]); }, bi));
+}
+
+TEST_CASE("gradcheck: dropout with a fixed mask, the timestep embedding, odd-sized embedding") {
+  Generator gen(13);
+  // A fresh generator per call: every evaluation sees the same mask.
+  CHECK(gradcheck(
+      [](const Inputs& in) {
+        Generator g(99);
+        return F::dropout(in[0], 0.4, true, &g);
+      },
+      {rnd({3, 5}, gen)}));
+  CHECK(gradgradcheck(
+      [](const Inputs& in) {
+        Generator g(98);
+        return F::dropout(in[0], 0.25, true, &g).square();
+      },
+      {rnd({7}, gen)}));
+  CHECK(gradcheck([](const Inputs& in) { return F::timestep_embedding(in[0], 9, 50.0); },
+                  {uni({4}, gen, 0, 20)}));
+  CHECK(gradgradcheck([](const Inputs& in) { return F::timestep_embedding(in[0], 6); },
+                      {uni({3}, gen, 0, 5)}));
+  Tensor ids = from_vector<int64_t>({6, 6, 0, 2, 6});
+  CHECK(gradcheck(
+      [&](const Inputs& in) { return F::embedding(ids, in[0]); },
+      {transposed_leaf(randn({5, 7}, gen, kFloat64))}));  // a [7, 5] table, non-contiguous
 }
 
 }  // namespace

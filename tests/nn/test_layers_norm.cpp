@@ -59,6 +59,12 @@ TEST_CASE("moments: values equal mean/var/covariance composed, any dims and layo
   // Long rows (beyond the short-row kernel) and strided rows take the lane path.
   Tensor longrow = randn({2, 9000}, gen, kFloat64);
   CHECK(max_abs_diff(moments(longrow, longrow, {1}).cov, longrow.var({1}, false, true)) < 1e-13);
+  // float32 BatchNorm layout (many rows of 49 per slice, lanes across rows) vs float64.
+  Tensor bn32 = randn({64, 6, 49}, gen) * 3 + 2;
+  Moments mb = moments(bn32, bn32, {0, 2});
+  Tensor bn64 = bn32.to(kFloat64);
+  CHECK(max_abs_diff(mb.cov.to(kFloat64), bn64.var({0, 2}, false, true)) < 1e-5 * 9);
+  CHECK(max_abs_diff(mb.mean_a.to(kFloat64), bn64.mean({0, 2}, true)) < 1e-5);
   Tensor f32 = randn({3, 5000}, gen);
   CHECK(max_abs_diff(moments(f32, f32, {1}).cov.to(kFloat64),
                      f32.to(kFloat64).var({1}, false, true)) < 1e-5);
@@ -107,8 +113,8 @@ TEST_CASE("batch_norm, group_norm, layer_norm: forward equals the composed formu
     Tensor y = F::batch_norm(x, {}, {}, w, b, true, 0.1, 1e-5);
     CHECK(max_abs_diff(y, ref_batch_norm(x, w, b, 1e-5)) < 1e-12);
     Tensor y2 = F::batch_norm(x, {}, {}, {}, {}, true, 0.1, 1e-3);
-    CHECK(max_abs_diff(y2, ref_batch_norm(x, ones({s[1]}, kFloat64), zeros({s[1]}, kFloat64), 1e-3)) <
-          1e-12);
+    CHECK(max_abs_diff(y2, ref_batch_norm(x, ones({s[1]}, kFloat64), zeros({s[1]}, kFloat64),
+                                          1e-3)) < 1e-12);
   }
   for (auto [s, g] : {std::pair{Shape{2, 6, 3, 5}, 3}, std::pair{Shape{3, 4, 7}, 2},
                       std::pair{Shape{2, 4}, 4}, std::pair{Shape{2, 4, 3}, 1}}) {
@@ -143,8 +149,9 @@ TEST_CASE("batch_norm, group_norm, layer_norm: gradcheck (x, weight, bias)") {
   }
   // eval mode: fixed running statistics
   Tensor rm = randn({3}, gen, kFloat64), rv = rand({3}, gen, kFloat64) + 0.5;
-  CHECK(gradcheck([&](const Inputs& in) { return F::batch_norm(in[0], rm, rv, in[1], in[2], false); },
-                  {rnd({4, 3, 2}, gen), rnd({3}, gen), rnd({3}, gen)}));
+  CHECK(
+      gradcheck([&](const Inputs& in) { return F::batch_norm(in[0], rm, rv, in[1], in[2], false); },
+                {rnd({4, 3, 2}, gen), rnd({3}, gen), rnd({3}, gen)}));
   auto gn = [](int64_t g) {
     return [g](const Inputs& in) { return F::group_norm(in[0], g, in[1], in[2]); };
   };
@@ -270,10 +277,15 @@ TEST_CASE("normalisation: bad input is refused with a message") {
     INFO(m);
     CHECK(m.find(part) != std::string::npos);
   };
-  has(msg([] { F::batch_norm(zeros({1, 3}), {}, {}, {}, {}, true); }),
+  has(msg([] {
+        F::batch_norm(zeros({1, 3}), {}, {}, {}, {}, true);
+      }),
       "more than 1 value per channel");
   has(msg([] { F::batch_norm(zeros({4}), {}, {}, {}, {}, true); }), "[N, C, *]");
-  has(msg([] { F::batch_norm(zeros({4, 3}), {}, {}, ones({4}), {}, true); }), "weight must have shape [3]");
+  has(msg([] {
+        F::batch_norm(zeros({4, 3}), {}, {}, ones({4}), {}, true);
+      }),
+      "weight must have shape [3]");
   has(msg([] { F::batch_norm(zeros({4, 3}), {}, {}, {}, {}, false); }), "needed when not training");
   has(msg([] { F::group_norm(zeros({2, 6, 3}), 4); }), "num_groups 4");
   has(msg([] { F::layer_norm(zeros({2, 6}), {5}); }), "does not end in normalized_shape [5]");

@@ -52,7 +52,8 @@ struct Fixture {
 };
 
 Fixture load(const std::string& name) {
-  io::Safetensors s = io::load_safetensors(std::string(ZEROGEN_FIXTURES) + "/nn/" + name + ".safetensors");
+  io::Safetensors s =
+      io::load_safetensors(std::string(ZEROGEN_FIXTURES) + "/nn/" + name + ".safetensors");
   return {name, s.tensors, s.metadata};
 }
 
@@ -82,7 +83,8 @@ void check_run(const Fixture& fx, nn::Module* module,
   if (module) {
     TensorDict sd = module->state_dict();
     for (auto& [k, v] : sd) {
-      if (fx.has("param." + k)) v = fx.at("param." + k);
+      if (fx.has("param." + k))
+        v = fx.at("param." + k);
       else if (!fx.meta.count("train") || fx.meta.at("train") == "0")
         if (fx.has("after." + k)) v = fx.at("after." + k);  // eval: the stats it ran with
     }
@@ -101,12 +103,14 @@ void check_run(const Fixture& fx, nn::Module* module,
   out.backward(fx.at("grad_output"));
   auto names = fx.input_names();
   for (size_t i = 0; i < names.size(); ++i)
-    if (fx.has(fx.grad_key(names[i]))) check_close(in[i].grad(), fx.at(fx.grad_key(names[i])), "grad of " + names[i]);
+    if (fx.has(fx.grad_key(names[i])))
+      check_close(in[i].grad(), fx.at(fx.grad_key(names[i])), "grad of " + names[i]);
   if (!module) return;
   for (auto& [k, p] : module->named_parameters())
     if (fx.has("grad.param." + k)) check_close(p.grad(), fx.at("grad.param." + k), "grad of " + k);
   for (auto& [k, b] : module->named_buffers())
-    if (fx.has("after." + k)) check_close(b, fx.at("after." + k), "buffer " + k + " after the step");
+    if (fx.has("after." + k))
+      check_close(b, fx.at("after." + k), "buffer " + k + " after the step");
 }
 
 std::vector<std::string> fixtures_with_prefix(const std::string& prefix) {
@@ -123,13 +127,14 @@ std::vector<std::string> fixtures_with_prefix(const std::string& prefix) {
 TEST_CASE("vs torch: Linear and the activations") {
   for (const std::string& name : fixtures_with_prefix("linear_")) {
     Fixture fx = load(name);
-    nn::Linear lin(nn::LinearOptions(int64_t(fx.num("in")), int64_t(fx.num("out"))).bias(fx.num("bias") != 0));
+    nn::Linear lin(
+        nn::LinearOptions(int64_t(fx.num("in")), int64_t(fx.num("out"))).bias(fx.num("bias") != 0));
     check_run(fx, lin.ptr().get(), [&](const std::vector<Tensor>& in) { return lin(in[0]); });
   }
   std::map<std::string, std::shared_ptr<nn::Module>> acts = {
-      {"relu", nn::ReLU().ptr()},       {"leakyrelu", nn::LeakyReLU(0.2).ptr()},
-      {"silu", nn::SiLU().ptr()},       {"gelu", nn::GELU().ptr()},
-      {"tanh", nn::Tanh().ptr()},       {"sigmoid", nn::Sigmoid().ptr()}};
+      {"relu", nn::ReLU().ptr()}, {"leakyrelu", nn::LeakyReLU(0.2).ptr()},
+      {"silu", nn::SiLU().ptr()}, {"gelu", nn::GELU().ptr()},
+      {"tanh", nn::Tanh().ptr()}, {"sigmoid", nn::Sigmoid().ptr()}};
   for (const std::string& name : fixtures_with_prefix("act_")) {
     Fixture fx = load(name);
     auto m = acts.at(fx.meta.at("act"));
@@ -145,8 +150,10 @@ TEST_CASE("vs torch: BatchNorm1d/2d (train with running statistics, eval), Group
                     .momentum(fx.num("momentum"))
                     .affine(fx.num("affine") != 0);
     std::shared_ptr<nn::BatchNormImplBase> bn;
-    if (fx.num("dims") == 1) bn = std::make_shared<nn::BatchNorm1dImpl>(opts);
-    else bn = std::make_shared<nn::BatchNorm2dImpl>(opts);
+    if (fx.num("dims") == 1)
+      bn = std::make_shared<nn::BatchNorm1dImpl>(opts);
+    else
+      bn = std::make_shared<nn::BatchNorm2dImpl>(opts);
     check_run(fx, bn.get(), [&](const std::vector<Tensor>& in) { return bn->forward(in[0]); });
   }
   for (const std::string& name : fixtures_with_prefix("groupnorm_")) {
@@ -161,7 +168,8 @@ TEST_CASE("vs torch: BatchNorm1d/2d (train with running statistics, eval), Group
     Shape ns;
     std::stringstream ss(fx.meta.at("normalized_shape"));
     for (std::string s; std::getline(ss, s, ',');) ns.push_back(std::stoll(s));
-    nn::LayerNorm ln(nn::LayerNormOptions(ns).eps(fx.num("eps")).elementwise_affine(fx.num("affine") != 0));
+    nn::LayerNorm ln(
+        nn::LayerNormOptions(ns).eps(fx.num("eps")).elementwise_affine(fx.num("affine") != 0));
     check_run(fx, ln.ptr().get(), [&](const std::vector<Tensor>& in) { return ln(in[0]); });
   }
 }
@@ -186,13 +194,15 @@ TEST_CASE("vs torch: attention — scaled dot product, MultiheadAttention, the W
   }
   for (const std::string& name : fixtures_with_prefix("mha_")) {
     Fixture fx = load(name);
-    auto opts = nn::MultiheadAttentionOptions(int64_t(fx.num("E")), int64_t(fx.num("H"))).bias(fx.num("bias") != 0);
+    auto opts = nn::MultiheadAttentionOptions(int64_t(fx.num("E")), int64_t(fx.num("H")))
+                    .bias(fx.num("bias") != 0);
     if (fx.meta.count("kdim")) opts.kdim(int64_t(fx.num("kdim"))).vdim(int64_t(fx.num("vdim")));
     nn::MultiheadAttention mha(opts);
     check_run(fx, mha.ptr().get(), [&](const std::vector<Tensor>& in) {
       if (in.size() == 1) return mha(in[0]);
       if (in.size() == 3) return mha->forward(in[0], in[1], in[2]);
-      return mha->forward(in[0], in[1], in[2], in[4], in[3]);  // q, k, v, attn_mask, key_padding_mask
+      return mha->forward(in[0], in[1], in[2], in[4],
+                          in[3]);  // q, k, v, attn_mask, key_padding_mask
     });
   }
   for (const std::string& name : fixtures_with_prefix("selfattn2d_")) {
@@ -229,7 +239,8 @@ TEST_CASE("vs torch: losses") {
     });
   }
   Fixture nll = load("nll_weight");
-  check_run(nll, nullptr, [](const std::vector<Tensor>& in) { return F::nll_loss(in[0], in[1], in[2]); });
+  check_run(nll, nullptr,
+            [](const std::vector<Tensor>& in) { return F::nll_loss(in[0], in[1], in[2]); });
   for (const std::string& name : fixtures_with_prefix("gnll_")) {
     Fixture fx = load(name);
     check_run(fx, nullptr, [&](const std::vector<Tensor>& in) {

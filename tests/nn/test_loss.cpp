@@ -34,20 +34,23 @@ TEST_CASE("mse_loss and binary_cross_entropy_with_logits: values and reductions"
   Tensor y = tensor({1.0, 0.0, 1.0, 0.3, 0.0}, kFloat64);
   Tensor se = F::mse_loss(x, y, "none");
   CHECK(max_abs_diff(se, (x - y).square()) == 0.0);
-  CHECK(F::mse_loss(x, y).item<double>() == doctest::Approx((x - y).square().mean().item<double>()));
-  CHECK(F::mse_loss(x, y, "sum").item<double>() == doctest::Approx((x - y).square().sum().item<double>()));
+  CHECK(F::mse_loss(x, y).item<double>() ==
+        doctest::Approx((x - y).square().mean().item<double>()));
+  CHECK(F::mse_loss(x, y, "sum").item<double>() ==
+        doctest::Approx((x - y).square().sum().item<double>()));
   // BCE: −[y log σ(x) + (1 − y) log(1 − σ(x))], evaluated with log1p in double per element.
   Tensor l = F::binary_cross_entropy_with_logits(x, y, {}, "none");
   auto xv = x.to_vector<double>(), yv = y.to_vector<double>(), lv = l.to_vector<double>();
   for (size_t i = 0; i < xv.size(); ++i) {
-    double log_sig = -std::log1p(std::exp(-xv[i]));   // log σ(x)
-    double log_1m = -std::log1p(std::exp(xv[i]));     // log(1 − σ(x))
+    double log_sig = -std::log1p(std::exp(-xv[i]));  // log σ(x)
+    double log_1m = -std::log1p(std::exp(xv[i]));    // log(1 − σ(x))
     if (xv[i] > 30) log_1m = -xv[i] - std::log1p(std::exp(-xv[i]));
     double expect = -(yv[i] * log_sig + (1 - yv[i]) * log_1m);
     CHECK(lv[i] == doctest::Approx(expect).epsilon(1e-12));
   }
   // Large logits stay finite (no exp overflow) in float32 too.
-  Tensor big = F::binary_cross_entropy_with_logits(tensor({100.0f, -100.0f}), tensor({0.0f, 1.0f}), {}, "none");
+  Tensor big = F::binary_cross_entropy_with_logits(tensor({100.0f, -100.0f}), tensor({0.0f, 1.0f}),
+                                                   {}, "none");
   CHECK(max_abs_diff(big, tensor({100.0f, 100.0f})) < 1e-4);
   // The gradient at x = 0 is σ(0) − y = 0.5 − y, not a one-sided slope.
   Tensor z = zeros({3}, kFloat64).requires_grad_();
@@ -71,11 +74,13 @@ TEST_CASE("nll_loss and cross_entropy: values, weights, ignore_index, label smoo
         doctest::Approx(nll[0] + nll[1] + nll[2] + nll[3]));
   // weighted mean: Σ w[y]·nll / Σ w[y]
   Tensor w = tensor({0.5, 2.0, 1.5}, kFloat64);
-  double num = 1.5 * nll[0] + 0.5 * nll[1] + 2.0 * nll[2] + 1.5 * nll[3], den = 1.5 + 0.5 + 2.0 + 1.5;
+  double num = 1.5 * nll[0] + 0.5 * nll[1] + 2.0 * nll[2] + 1.5 * nll[3],
+         den = 1.5 + 0.5 + 2.0 + 1.5;
   CHECK(F::cross_entropy(logits, t, {.weight = w}).item<double>() == doctest::Approx(num / den));
   // ignore_index drops a sample from numerator and denominator
   Tensor ti = from_vector<int64_t>({2, -100, 1, 2});
-  CHECK(F::cross_entropy(logits, ti).item<double>() == doctest::Approx((nll[0] + nll[2] + nll[3]) / 3));
+  CHECK(F::cross_entropy(logits, ti).item<double>() ==
+        doctest::Approx((nll[0] + nll[2] + nll[3]) / 3));
   Tensor none = F::cross_entropy(logits, ti, {.reduction = "none"});
   CHECK(none.select(0, 1).item<double>() == 0.0);
   // label smoothing ε: (1 − ε)·nll + ε/C·Σ_c −log p_c, averaged
@@ -89,10 +94,12 @@ TEST_CASE("nll_loss and cross_entropy: values, weights, ignore_index, label smoo
   Tensor t3 = randint(0, 3, {2, 5}, gen);
   Tensor flat = l3.permute({0, 2, 1}).reshape({10, 3});
   CHECK(F::cross_entropy(l3, t3, {.label_smoothing = 0.1}).item<double>() ==
-        doctest::Approx(F::cross_entropy(flat, t3.reshape({10}), {.label_smoothing = 0.1}).item<double>()));
+        doctest::Approx(
+            F::cross_entropy(flat, t3.reshape({10}), {.label_smoothing = 0.1}).item<double>()));
   // unbatched [C] with a 0-d target
-  CHECK(F::cross_entropy(logits.select(0, 0), from_vector<int64_t>({2}).reshape({})).item<double>() ==
-        doctest::Approx(nll[0]));
+  CHECK(
+      F::cross_entropy(logits.select(0, 0), from_vector<int64_t>({2}).reshape({})).item<double>() ==
+      doctest::Approx(nll[0]));
   // probability targets: −Σ p·log softmax; one-hot equals the index form
   Tensor onehot = one_hot(t, 3).to(kFloat64);
   CHECK(F::cross_entropy(logits, onehot).item<double>() ==
@@ -110,21 +117,27 @@ TEST_CASE("gaussian_nll_loss and the Gaussian KL losses") {
   // one variance per row: [3] and [3, 1] both broadcast along the last dim
   Tensor rv = rand({3}, gen, kFloat64) + 0.2;
   Tensor per_row = F::gaussian_nll_loss(mu, y, rv, false, 1e-6, "none");
-  CHECK(max_abs_diff(per_row, F::gaussian_nll_loss(mu, y, rv.unsqueeze(1).expand({3, 4}), false, 1e-6, "none")) < 1e-15);
-  CHECK(max_abs_diff(per_row, F::gaussian_nll_loss(mu, y, rv.unsqueeze(1), false, 1e-6, "none")) < 1e-15);
+  CHECK(max_abs_diff(per_row, F::gaussian_nll_loss(mu, y, rv.unsqueeze(1).expand({3, 4}), false,
+                                                   1e-6, "none")) < 1e-15);
+  CHECK(max_abs_diff(per_row, F::gaussian_nll_loss(mu, y, rv.unsqueeze(1), false, 1e-6, "none")) <
+        1e-15);
   // var below eps is clamped in value; its gradient passes unclamped (as torch)
   Tensor tiny = full({1}, 1e-9, kFloat64).requires_grad_();
-  Tensor l = F::gaussian_nll_loss(zeros({1}, kFloat64), full({1}, 1e-3, kFloat64), tiny, false, 1e-6, "sum");
+  Tensor l = F::gaussian_nll_loss(zeros({1}, kFloat64), full({1}, 1e-3, kFloat64), tiny, false,
+                                  1e-6, "sum");
   CHECK(l.item<double>() == doctest::Approx(0.5 * (std::log(1e-6) + 1e-6 / 1e-6)));
   l.backward();
   CHECK(tiny.grad().item<double>() == doctest::Approx(0.5 * (1 / 1e-6 - 1e-6 / 1e-12)));
   // KL
-  Tensor m2 = randn({3, 4}, gen, kFloat64), lv1 = randn({3, 4}, gen, kFloat64), lv2 = randn({3, 4}, gen, kFloat64);
+  Tensor m2 = randn({3, 4}, gen, kFloat64), lv1 = randn({3, 4}, gen, kFloat64),
+         lv2 = randn({3, 4}, gen, kFloat64);
   CHECK(F::gaussian_kl_loss(mu, lv1, m2, lv2, "sum").item<double>() ==
         doctest::Approx(F::gaussian_kl(mu, lv1, m2, lv2).sum().item<double>()));
   nn::GaussianKLLoss kl("sum");
-  CHECK(kl(mu, lv1).item<double>() == doctest::Approx(F::gaussian_kl_standard(mu, lv1).sum().item<double>()));
-  CHECK(kl(mu, lv1, zeros_like(mu), zeros_like(mu)).item<double>() == doctest::Approx(kl(mu, lv1).item<double>()));
+  CHECK(kl(mu, lv1).item<double>() ==
+        doctest::Approx(F::gaussian_kl_standard(mu, lv1).sum().item<double>()));
+  CHECK(kl(mu, lv1, zeros_like(mu), zeros_like(mu)).item<double>() ==
+        doctest::Approx(kl(mu, lv1).item<double>()));
 }
 
 TEST_CASE("losses: gradcheck, with broadcast weights and non-contiguous inputs") {
@@ -136,10 +149,12 @@ TEST_CASE("losses: gradcheck, with broadcast weights and non-contiguous inputs")
   CHECK(gradcheck([](const Inputs& in) { return F::mse_loss(in[0], in[1]); },
                   {rnd({5}, gen), rnd({5}, gen)}));
   auto bce = [](const Inputs& in) {
-    return F::binary_cross_entropy_with_logits(in[0], in[1], in.size() > 2 ? in[2] : Tensor(), "sum");
+    return F::binary_cross_entropy_with_logits(in[0], in[1], in.size() > 2 ? in[2] : Tensor(),
+                                               "sum");
   };
   CHECK(gradcheck(bce, {rnd({3, 4}, gen) * 3, uni({3, 4}, gen, 0, 1)}));
-  CHECK(gradcheck(bce, {tr, uni({3, 4}, gen, 0, 1), uni({4}, gen, 0.5, 2)}));  // weight [4] broadcast
+  CHECK(
+      gradcheck(bce, {tr, uni({3, 4}, gen, 0, 1), uni({4}, gen, 0.5, 2)}));  // weight [4] broadcast
   auto ce = [](Tensor t, nn::CrossEntropyOptions o) {
     return [t, o](const Inputs& in) {
       nn::CrossEntropyOptions oo = o;
@@ -150,14 +165,16 @@ TEST_CASE("losses: gradcheck, with broadcast weights and non-contiguous inputs")
   Tensor t = from_vector<int64_t>({2, 0, 4, 4, 1});
   CHECK(gradcheck(ce(t, {}), {rnd({5, 5}, gen)}));
   CHECK(gradcheck(ce(t, {.label_smoothing = 0.3}), {rnd({5, 5}, gen), uni({5}, gen, 0.5, 2)}));
-  CHECK(gradcheck(ce(from_vector<int64_t>({1, -100, 0}), {.reduction = "none"}), {rnd({3, 2}, gen)}));
+  CHECK(
+      gradcheck(ce(from_vector<int64_t>({1, -100, 0}), {.reduction = "none"}), {rnd({3, 2}, gen)}));
   Tensor t3 = randint(0, 3, {2, 4}, gen);
   CHECK(gradcheck(ce(t3, {.label_smoothing = 0.1, .reduction = "sum"}), {rnd({2, 3, 4}, gen)}));
   CHECK(gradcheck(ce(t.narrow(0, 0, 4), {}), {transposed_leaf(randn({5, 4}, gen, kFloat64))}));
   // probability targets
   Tensor probs = randn({3, 4}, gen, kFloat64).softmax(1);
-  CHECK(gradcheck([&](const Inputs& in) { return F::cross_entropy(in[0], probs, {.label_smoothing = 0.2}); },
-                  {rnd({3, 4}, gen)}));
+  CHECK(gradcheck(
+      [&](const Inputs& in) { return F::cross_entropy(in[0], probs, {.label_smoothing = 0.2}); },
+      {rnd({3, 4}, gen)}));
   auto nll = [&](const Inputs& in) { return F::nll_loss(in[0], t, in[1]); };
   CHECK(gradcheck(nll, {rnd({5, 5}, gen), uni({5}, gen, 0.5, 2)}));
   auto gnll = [](const Inputs& in) {
@@ -168,21 +185,24 @@ TEST_CASE("losses: gradcheck, with broadcast weights and non-contiguous inputs")
   CHECK(gradcheck(gnll, {tr, rnd({3, 4}, gen), uni({3}, gen, 0.2, 2)}));
   auto kl = [](const Inputs& in) { return F::gaussian_kl_loss(in[0], in[1], in[2], in[3]); };
   CHECK(gradcheck(kl, {rnd({2, 3}, gen), rnd({2, 3}, gen), rnd({3}, gen), rnd({2, 1}, gen)}));
-  CHECK(gradcheck([](const Inputs& in) { return F::gaussian_kl_standard_loss(in[0], in[1], "sum"); },
-                  {rnd({2, 3}, gen), rnd({2, 3}, gen)}));
+  CHECK(
+      gradcheck([](const Inputs& in) { return F::gaussian_kl_standard_loss(in[0], in[1], "sum"); },
+                {rnd({2, 3}, gen), rnd({2, 3}, gen)}));
 }
 
 TEST_CASE("losses: gradgradcheck (cross_entropy, bce_with_logits and the rest)") {
   Generator gen(4);
   Tensor t = from_vector<int64_t>({1, 0, 2, 2});
-  CHECK(gradgradcheck([&](const Inputs& in) { return F::cross_entropy(in[0], t); }, {rnd({4, 3}, gen)}));
+  CHECK(gradgradcheck([&](const Inputs& in) { return F::cross_entropy(in[0], t); },
+                      {rnd({4, 3}, gen)}));
   CHECK(gradgradcheck(
       [&](const Inputs& in) {
         return F::cross_entropy(in[0], t, {.weight = in[1], .label_smoothing = 0.2});
       },
       {rnd({4, 3}, gen), uni({3}, gen, 0.5, 2)}));
   Tensor t3 = randint(0, 3, {2, 3}, gen);
-  CHECK(gradgradcheck([&](const Inputs& in) { return F::cross_entropy(in[0], t3); }, {rnd({2, 3, 3}, gen)}));
+  CHECK(gradgradcheck([&](const Inputs& in) { return F::cross_entropy(in[0], t3); },
+                      {rnd({2, 3, 3}, gen)}));
   CHECK(gradgradcheck(
       [](const Inputs& in) { return F::binary_cross_entropy_with_logits(in[0], in[1], in[2]); },
       {rnd({3, 4}, gen), uni({3, 4}, gen, 0, 1), uni({4}, gen, 0.5, 2)}));
@@ -204,22 +224,29 @@ TEST_CASE("losses: modules and bad input") {
   CHECK(ce->extra_repr() == "reduction=mean, ignore_index=-100, label_smoothing=0.1");
   nn::BCEWithLogitsLoss bce("sum");
   CHECK(bce(x, y.sigmoid()).item<double>() ==
-        doctest::Approx(F::binary_cross_entropy_with_logits(x, y.sigmoid(), {}, "sum").item<double>()));
+        doctest::Approx(
+            F::binary_cross_entropy_with_logits(x, y.sigmoid(), {}, "sum").item<double>()));
   nn::NLLLoss nll;
-  CHECK(nll(x.log_softmax(1), t).item<double>() == doctest::Approx(F::cross_entropy(x, t).item<double>()));
+  CHECK(nll(x.log_softmax(1), t).item<double>() ==
+        doctest::Approx(F::cross_entropy(x, t).item<double>()));
   nn::GaussianNLLLoss gnll(true);
   CHECK(gnll(x, y, ones({4, 3})).item<double>() ==
         doctest::Approx(F::gaussian_nll_loss(x, y, ones({4, 3}), true).item<double>()));
 
-  CHECK_ERROR_HAS(F::mse_loss(x, randn({4})), "mse_loss: target [4] must have the input's shape [4, 3]");
-  CHECK_ERROR_HAS(F::mse_loss(x, y.to(kFloat64)), "target dtype float64 must match the input's float32");
+  CHECK_ERROR_HAS(F::mse_loss(x, randn({4})),
+                  "mse_loss: target [4] must have the input's shape [4, 3]");
+  CHECK_ERROR_HAS(F::mse_loss(x, y.to(kFloat64)),
+                  "target dtype float64 must match the input's float32");
   CHECK_ERROR_HAS(F::mse_loss(x, y, "avg"), "reduction must be");
   CHECK_ERROR_HAS(F::binary_cross_entropy_with_logits(x, randn({4, 1})), "target [4, 1]");
-  CHECK_ERROR_HAS(F::cross_entropy(x, from_vector<int64_t>({0, 3, 1, 1})), "target 3 is out of range for 3 classes");
-  CHECK_ERROR_HAS(F::cross_entropy(x, from_vector<int64_t>({0, -1, 1, 1})), "target -1 is out of range for 3 classes");
+  CHECK_ERROR_HAS(F::cross_entropy(x, from_vector<int64_t>({0, 3, 1, 1})),
+                  "target 3 is out of range for 3 classes");
+  CHECK_ERROR_HAS(F::cross_entropy(x, from_vector<int64_t>({0, -1, 1, 1})),
+                  "target -1 is out of range for 3 classes");
   CHECK_ERROR_HAS(F::cross_entropy(x, t.to(kFloat32)), "probability target");
   CHECK_ERROR_HAS(F::cross_entropy(x, from_vector<int64_t>({0, 1})), "target [2] must be [4]");
-  CHECK_ERROR_HAS(F::cross_entropy(x, t, {.label_smoothing = 1.5}), "label_smoothing must be in [0, 1]");
+  CHECK_ERROR_HAS(F::cross_entropy(x, t, {.label_smoothing = 1.5}),
+                  "label_smoothing must be in [0, 1]");
   CHECK_ERROR_HAS(F::nll_loss(x, t, ones({4})), "weight [4] must be [C] = [3]");
   CHECK_ERROR_HAS(F::gaussian_nll_loss(x, y, ones({3})), "var [3] must have the input's shape");
   CHECK_ERROR_HAS(F::gaussian_nll_loss(x, y, -ones({4, 3})), "var has a negative entry");
