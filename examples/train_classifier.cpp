@@ -96,6 +96,8 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
                      {"threads", get_num_threads()},
                      {"parameters", model->num_parameters()}};
   run.write_config(config);
+  // Rows logged after the checkpoint (a run killed mid-epoch) would be logged again.
+  if (step > 0) io::truncate_csv_after(run.file("metrics.csv"), static_cast<double>(step));
   io::CsvWriter metrics(run.file("metrics.csv"),
                         {"step", "epoch", "loss", "train_accuracy", "lr", "samples_per_s"},
                         /*append=*/step > 0);
