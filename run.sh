@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # zerogen's one set-up script. On a fresh Debian machine it installs what is missing
 # (Debian packages only), builds in Release, and then:
-#   ./run.sh            runs the main job (`zerogen` on its defaults: the derivation table)
+#   ./run.sh            runs the main job (`zerogen` on its defaults: train-classifier)
 #   ./run.sh test       runs every test (ctest: the doctest suites and the quickstart)
 #   ./run.sh sanitize   builds and runs the tests under AddressSanitizer + UBSan (build-asan/)
-#   ./run.sh bench      runs bench/run_core.sh (zerogen vs OpenBLAS vs PyTorch)
+#   ./run.sh bench      runs bench/run_models.sh and bench/run_core.sh (zerogen vs PyTorch)
+#   ./run.sh fuzz [S]   runs the libFuzzer targets of tests/fuzz/ for S seconds each (60)
 # Each step is skipped when already done, so a second run costs only the job itself.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -55,10 +56,15 @@ case "${1:-run}" in
     ;;
   bench)
     install_missing python3-torch
+    bash bench/run_models.sh
     bash bench/run_core.sh
     ;;
+  fuzz)
+    install_missing clang libclang-rt-14-dev python3-numpy
+    bash tests/fuzz/run_fuzz.sh "${2:-60}"
+    ;;
   *)
-    echo "usage: ./run.sh [run|test|sanitize|bench]" >&2
+    echo "usage: ./run.sh [run|test|sanitize|bench|fuzz [seconds]]" >&2
     exit 2
     ;;
 esac
