@@ -28,7 +28,7 @@ std::vector<uint8_t> gunzip(const uint8_t* bytes, size_t size, const std::string
                                    uint64_t{bytes[size - 2]} << 16 | uint64_t{bytes[size - 1]} << 24
                              : 0;
   guess = std::min({guess, uint64_t{1032} * size + 1024, limit});
-  std::vector<uint8_t> out(std::max<uint64_t>(guess, 1 << 16));
+  std::vector<uint8_t> out(std::max<uint64_t>(guess, 4096));
   size_t total = 0;  // bytes of out filled
   z_stream zs{};
   ZG_CHECK(inflateInit2(&zs, 16 + MAX_WBITS) == Z_OK, "idx file {}: zlib init failed", name);

@@ -153,6 +153,12 @@ namespace {
 
 constexpr double kPi = std::numbers::pi;
 
+void check_sample_args(const char* name, int64_t n, DType dtype) {
+  ZG_CHECK(n >= 0, "{}: sample count must be >= 0, got {}", name, n);
+  ZG_CHECK(is_floating(dtype), "{}: samples must be float32 or float64, got {}", name,
+           dtype_name(dtype));
+}
+
 class SwissRoll : public Toy2D {
  public:
   explicit SwissRoll(double noise) : noise_(noise) {}
@@ -160,7 +166,7 @@ class SwissRoll : public Toy2D {
   // t ~ U[1.5π, 4.5π]; (t cos t, t sin t)/5 + N(0, noise² I): sklearn's make_swiss_roll
   // (noise 1) projected on its (x, z) plane and scaled by 1/5, as FFJORD does.
   Tensor sample(int64_t n, Generator& gen, DType dtype) const override {
-    ZG_CHECK(n >= 0, "swiss_roll: sample count must be >= 0, got {}", n);
+    check_sample_args("swiss_roll", n, dtype);
     auto u = rand({n}, gen, kFloat64).to_vector<double>();
     auto e = randn({n, 2}, gen, kFloat64).to_vector<double>();
     std::vector<double> x(2 * n);
@@ -184,7 +190,7 @@ class TwoMoons : public Toy2D {
   // θ ~ U[0, π]; then ×2 + (−1, −0.2) and N(0, noise² I) (FFJORD's scaling of sklearn's
   // make_moons with noise 0.1). Unlike sklearn, θ and the moon are drawn i.i.d.
   Tensor sample(int64_t n, Generator& gen, DType dtype) const override {
-    ZG_CHECK(n >= 0, "two_moons: sample count must be >= 0, got {}", n);
+    check_sample_args("two_moons", n, dtype);
     auto u = rand({n, 2}, gen, kFloat64).to_vector<double>();
     auto e = randn({n, 2}, gen, kFloat64).to_vector<double>();
     std::vector<double> x(2 * n);
@@ -208,7 +214,7 @@ class Checkerboard : public Toy2D {
   std::string name() const override { return "checkerboard"; }
   // Uniform on the squares [2i, 2i+2) × [2j, 2j+2), i, j ∈ {−2..1}, with i + j even.
   Tensor sample(int64_t n, Generator& gen, DType dtype) const override {
-    ZG_CHECK(n >= 0, "checkerboard: sample count must be >= 0, got {}", n);
+    check_sample_args("checkerboard", n, dtype);
     auto u = rand({n, 3}, gen, kFloat64).to_vector<double>();
     std::vector<double> x(2 * n);
     for (int64_t s = 0; s < n; ++s) {

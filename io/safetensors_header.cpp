@@ -83,6 +83,31 @@ SafetensorsHeader parse_safetensors_header(const uint8_t* data, size_t size,
            "safetensors {}: header at byte 8 must start with '{{', found byte 0x{:02x}", file,
            data[8]);
 
+  // A valid header nests 3 deep ({ entry { "shape": [ ); refuse deep nesting before the
+  // parser builds millions of nested objects from a hostile 100 MB header.
+  {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (uint64_t i = 0; i < n; ++i) {
+      char c = text[i];
+      if (in_string) {
+        if (escaped)
+          escaped = false;
+        else if (c == '\\')
+          escaped = true;
+        else if (c == '"')
+          in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ZG_CHECK(++depth <= 16,
+                 "safetensors {}: header JSON nests more than 16 levels deep at byte {}", file,
+                 8 + i);
+      } else if (c == '}' || c == ']') {
+        --depth;
+      }
+    }
+  }
   // nlohmann keeps the last of duplicate keys silently; the spec forbids duplicates, so
   // track the keys of every open object through the parser callback.
   std::vector<std::set<std::string>> open_objects;

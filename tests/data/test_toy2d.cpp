@@ -247,6 +247,9 @@ TEST_CASE("toy2d: make_toy2d by name, and bad arguments") {
   CHECK_ZG_ERROR(gm.score(zeros({4, 2}, kInt64)), "floating-point", "int64");
   CHECK_ZG_ERROR(gm.convolved(-1), "convolved", "-1");
   CHECK_ZG_ERROR(gm.sample(-1, gen), "sample count", "-1");
+  CHECK_ZG_ERROR(gm.sample(2, gen, kInt64), "float32 or float64", "int64");
+  CHECK_ZG_ERROR(data::swiss_roll()->sample(2, gen, kInt64), "swiss_roll", "int64");
+  CHECK_ZG_ERROR(data::checkerboard()->sample(-2, gen), "checkerboard", "-2");
   // Weights are normalised.
   CHECK(GaussianMixture(tensor({2.0, 6.0}, kFloat64), mu, sd).weights().to_vector<double>() ==
         std::vector<double>{0.25, 0.75});

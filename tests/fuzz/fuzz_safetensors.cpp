@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const zg::Error&) {
     return 0;
   }
-  require(h.data_start >= 8 && h.data_start <= size && (h.data_start - 8) <= zg::io::kSafetensorsMaxHeader);
+  require(h.data_start >= 8 && h.data_start <= size &&
+          (h.data_start - 8) <= zg::io::kSafetensorsMaxHeader);
   const uint64_t buffer = size - h.data_start;
   uint64_t covered = 0;
   for (size_t i = 0; i < h.entries.size(); ++i) {

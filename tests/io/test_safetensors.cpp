@@ -258,6 +258,15 @@ TEST_CASE("safetensors: malformed files raise zg::Error naming the file and the 
   CHECK_ZG_ERROR(parse_bytes(make_file(
                      R"({"a":{"dtype":"F32","dtype":"F64","shape":[2],"data_offsets":[0,8]}})", 8)),
                  "bad.st", "duplicate key \"dtype\"");
+  std::string deep = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":)" +
+                     std::string(14, '[') + std::string(14, ']') + "}}";
+  CHECK(parse_bytes(make_file(deep, 8)).tensors.size() == 1);  // 16 levels: accepted
+  deep = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":)" + std::string(14, '[') +
+         "\"[[[\"" + std::string(14, ']') + "}}";  // brackets inside a string do not count
+  CHECK(parse_bytes(make_file(deep, 8)).tensors.size() == 1);
+  CHECK_ZG_ERROR(
+      parse_bytes(make_file(R"({"a":)" + std::string(16, '[') + std::string(16, ']') + "}")),
+      "bad.st", "nests more than 16 levels deep at byte 28");
   // Unknown fields are ignored, as Python's library does; the same key in two objects is fine.
   CHECK(parse_bytes(make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1},)"
                               R"("__metadata__":{"dtype":"x"}})",
