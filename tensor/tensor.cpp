@@ -25,6 +25,7 @@ int64_t Tensor::stride(int64_t d) const {
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& t = impl();
+  if (numel() == 0) return true;  // no elements, no layout to violate (as PyTorch)
   int64_t expected = 1;
   for (size_t i = t.shape.size(); i-- > 0;) {
     if (t.shape[i] == 1) continue;

@@ -493,3 +493,10 @@ TEST_CASE("in-place writes bump the storage version") {
 }
 
 }  // namespace zg::test
+
+TEST_CASE("empty tensors are contiguous, whatever their other sizes") {
+  CHECK(zg::zeros({2, 0, 3}).is_contiguous());
+  CHECK(zg::zeros({0}).is_contiguous());
+  CHECK(zg::zeros({2, 0, 3}).transpose(0, 2).is_contiguous());
+  CHECK_FALSE(zg::zeros({2, 3}).t().is_contiguous());
+}
