@@ -155,7 +155,7 @@ void col2im_plane(T* dst, const T* src, int64_t row_stride, const Plane& p, cons
       const T* in = src;
       for (int64_t oh = 0; oh < p.oh; ++oh, in += p.ow) {
         const int64_t ih = oh * win.sh - win.ph + i * win.dh;
-        if (ih < 0 || ih >= p.h) continue;
+        if (ih < 0 || ih >= p.h || hi <= lo) continue;
         T* out = dst + ih * p.w + iw0 + lo * win.sw;
         if (win.sw == 1) {
 #pragma omp simd
