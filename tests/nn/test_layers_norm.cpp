@@ -116,8 +116,10 @@ TEST_CASE("batch_norm, group_norm, layer_norm: forward equals the composed formu
     CHECK(max_abs_diff(y2, ref_batch_norm(x, ones({s[1]}, kFloat64), zeros({s[1]}, kFloat64),
                                           1e-3)) < 1e-12);
   }
-  for (auto [s, g] : {std::pair{Shape{2, 6, 3, 5}, 3}, std::pair{Shape{3, 4, 7}, 2},
-                      std::pair{Shape{2, 4}, 4}, std::pair{Shape{2, 4, 3}, 1}}) {
+  for (const auto& sg : {std::pair{Shape{2, 6, 3, 5}, 3}, std::pair{Shape{3, 4, 7}, 2},
+                         std::pair{Shape{2, 4}, 4}, std::pair{Shape{2, 4, 3}, 1}}) {
+    const Shape s = sg.first;
+    const int64_t g = sg.second;
     INFO(shape_str(s), " groups ", g);
     Tensor x = randn(s, gen, kFloat64) - 2, w = randn({s[1]}, gen, kFloat64),
            b = randn({s[1]}, gen, kFloat64);
@@ -155,8 +157,10 @@ TEST_CASE("batch_norm, group_norm, layer_norm: gradcheck (x, weight, bias)") {
   auto gn = [](int64_t g) {
     return [g](const Inputs& in) { return F::group_norm(in[0], g, in[1], in[2]); };
   };
-  for (auto [s, g] : {std::pair{Shape{2, 6, 3, 3}, 3}, std::pair{Shape{3, 4, 5}, 2},
-                      std::pair{Shape{2, 4}, 4}, std::pair{Shape{1, 3, 7}, 1}}) {
+  for (const auto& sg : {std::pair{Shape{2, 6, 3, 3}, 3}, std::pair{Shape{3, 4, 5}, 2},
+                         std::pair{Shape{2, 4}, 4}, std::pair{Shape{1, 3, 7}, 1}}) {
+    const Shape s = sg.first;
+    const int64_t g = sg.second;
     INFO("group_norm ", shape_str(s), " groups ", g);
     CHECK(gradcheck(gn(g), {rnd(s, gen), rnd({s[1]}, gen), rnd({s[1]}, gen)}));
   }
