@@ -14,6 +14,7 @@
 #include "models/dcgan.h"
 #include "models/vae.h"
 #include "optim/optim.h"
+#include "tensor/cpu/runtime.h"
 #include "zerogen.h"
 
 using namespace zg;
@@ -65,6 +66,9 @@ static Workload make_w3() {
 }
 
 int main(int argc, char** argv) {
+  // bench/run_models.sh sets the same OpenBLAS/OpenMP environment for both frameworks, so
+  // this changes nothing there; run by hand, it gives the CLI's settings.
+  zg::cpu::tune_cpu_environment(argv);
   CLI::App app{"W2/W3 step times"};
   std::string workload;
   int threads = 1, reps = 20, warmup = 5;

@@ -28,6 +28,7 @@
 #include "io/run_dir.h"
 #include "models/classifier.h"
 #include "optim/optim.h"
+#include "tensor/cpu/runtime.h"
 #include "zerogen.h"
 
 namespace zg::examples {
@@ -94,6 +95,7 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
                      {"seed", cfg.seed},
                      {"train_limit", cfg.train_limit},
                      {"threads", get_num_threads()},
+                     {"blas_core", cpu::blas_core_name()},
                      {"parameters", model->num_parameters()}};
   run.write_config(config);
   // Rows logged after the checkpoint (a run killed mid-epoch) would be logged again.
@@ -111,8 +113,9 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
                          .metadata = {{"command", "train-classifier"}, {"config", config.dump()}}});
   };
   if (!cfg.quiet)
-    fmt::print("{}\n{} training images, {} steps of {}\n", model->repr(), train.images.size(0),
-               total_steps, cfg.batch_size);
+    fmt::print("{}\n{} training images, {} steps of {}, {} threads, OpenBLAS {} kernels\n",
+               model->repr(), train.images.size(0), total_steps, cfg.batch_size, get_num_threads(),
+               cpu::blas_core_name());
 
   // 3. The training loop.
   int64_t last_step = cfg.stop_after > 0 ? std::min(total_steps, cfg.stop_after) : total_steps;

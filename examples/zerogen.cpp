@@ -13,9 +13,11 @@
 #include "examples/derivations_command.h"
 #include "examples/score.h"
 #include "examples/train_classifier.h"
+#include "tensor/cpu/runtime.h"
 #include "zerogen.h"
 
 int main(int argc, char** argv) {
+  zg::cpu::tune_cpu_environment(argv);  // may re-execute with better OpenBLAS/OpenMP settings
   CLI::App app{"zerogen: generative models from zero, in C++"};
   int threads = 0;
   app.add_option("--threads", threads, "CPU threads (default: all cores)")
