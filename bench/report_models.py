@@ -7,6 +7,7 @@ round (the two ran back to back), then the median over rounds.
 """
 import argparse
 import collections
+import os
 import statistics
 import sys
 
@@ -46,7 +47,9 @@ def main():
            "(forward + backward + optimiser step on synthetic data), median per process; rounds "
            "alternate zerogen and torch; the ratio is zerogen/torch per round, median over "
            "rounds (< 1: zerogen faster). Peak RSS is the process's maximum resident set "
-           "(torch's includes its larger library)."]
+           "(torch's includes its larger library).",
+           f"- environment (same for both): OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '')}, "
+           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"]
     for t in threads:
         ls = loads.get(t, [])
         if ls:
