@@ -1,6 +1,5 @@
 // CHECK_ZG_ERROR(expr, "part", ...): expr must throw zg::Error whose message contains every
-// part. The same macro as tests/tensor/test_errors.cpp, shared here for the io/ and data/
-// suites (helper names differ so a file may include this and define its own).
+// part — the one definition every suite uses.
 #pragma once
 #include <doctest/doctest.h>
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "tests/autograd/grad_test_util.h"
+#include "tests/check_error.h"
 #include "tests/test_util.h"
 #include "zerogen.h"
 
@@ -12,21 +13,6 @@ namespace zg {
 namespace {
 using namespace test;
 namespace F = nn::functional;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-#define CHECK_ERROR_HAS(stmt, part)            \
-  do {                                         \
-    std::string m_ = error_of([&] { stmt; });  \
-    INFO(m_);                                  \
-    CHECK(m_.find(part) != std::string::npos); \
-  } while (0)
 
 TEST_CASE("Dropout: train drops with rate p and rescales; eval is the identity") {
   Generator gen(7);
@@ -62,8 +48,8 @@ TEST_CASE("Dropout: train drops with rate p and rescales; eval is the identity")
   CHECK(F::dropout(x, 1.0, true).sum().item<double>() == 0.0);
   CHECK(F::dropout(x, 0.0, true).is_same(x));
   CHECK(drop->extra_repr() == "p=0.3, inplace=False");
-  CHECK_ERROR_HAS(F::dropout(x, 1.5), "dropout: p must be in [0, 1], got 1.5");
-  CHECK_ERROR_HAS(nn::Dropout(-0.1), "Dropout: p must be in [0, 1]");
+  CHECK_ZG_ERROR(F::dropout(x, 1.5), "dropout: p must be in [0, 1], got 1.5");
+  CHECK_ZG_ERROR(nn::Dropout(-0.1), "Dropout: p must be in [0, 1]");
 }
 
 TEST_CASE("Embedding: lookup of any index shape, scatter-add gradient, N(0,1) init, errors") {
@@ -88,10 +74,10 @@ TEST_CASE("Embedding: lookup of any index shape, scatter-add gradient, N(0,1) in
   double m = big->weight.mean().item<double>(), var = big->weight.var().item<double>();
   CHECK(std::abs(m) < 0.02);          // sd of the mean: 1/√1e5 ≈ 0.003
   CHECK(std::abs(var - 1.0) < 0.03);  // sd of the variance: √(2/1e5) ≈ 0.0045
-  CHECK_ERROR_HAS(emb(from_vector<int64_t>({1, 12, 3})),
-                  "index 12 is out of range for a table of 10");
-  CHECK_ERROR_HAS(emb(from_vector<int64_t>({1, -2})), "index -2 is out of range for a table of 10");
-  CHECK_ERROR_HAS(emb(zeros({3})), "indices must be int64");
+  CHECK_ZG_ERROR(emb(from_vector<int64_t>({1, 12, 3})),
+                 "index 12 is out of range for a table of 10");
+  CHECK_ZG_ERROR(emb(from_vector<int64_t>({1, -2})), "index -2 is out of range for a table of 10");
+  CHECK_ZG_ERROR(emb(zeros({3})), "indices must be int64");
   CHECK(emb->extra_repr() == "10, 4");
 }
 
@@ -117,7 +103,7 @@ TEST_CASE("timestep_embedding: [sin, cos] of t·exp(−ln(max_period)·i/half)")
   nn::SinusoidalTimeEmbedding te(32);
   CHECK(te(from_vector<double>({3.0}, {1}).to(kFloat32)).shape() == Shape{1, 32});
   CHECK(te->parameters().empty());
-  CHECK_ERROR_HAS(F::timestep_embedding(zeros({2, 1}), 4), "t must be 1-d");
+  CHECK_ZG_ERROR(F::timestep_embedding(zeros({2, 1}), 4), "t must be 1-d");
 }
 
 TEST_CASE("scaled_dot_product_attention: values, mask, gradcheck and gradgradcheck") {
@@ -145,7 +131,7 @@ TEST_CASE("scaled_dot_product_attention: values, mask, gradcheck and gradgradche
   CHECK(gradgradcheck(fm, {mq, mk, mv, addm}));
   Tensor qt = transposed_leaf(randn({4, 3}, gen, kFloat64));
   CHECK(gradcheck(f, {qt, rnd({6, 4}, gen), rnd({6, 3}, gen)}));
-  CHECK_ERROR_HAS(F::scaled_dot_product_attention(q, v, v), "must share d");
+  CHECK_ZG_ERROR(F::scaled_dot_product_attention(q, v, v), "must share d");
 }
 
 TEST_CASE("MultiheadAttention: torch's parameters, names, init; forward = the formula") {
@@ -203,10 +189,10 @@ TEST_CASE("MultiheadAttention: torch's parameters, names, init; forward = the fo
   CHECK(cross->forward(x, mem, val).shape() == Shape{3, 5, 8});
   CHECK(gradcheck([&](const Inputs& in) { return cross->forward(in[0], in[1], in[2]); },
                   {rnd({2, 3, 8}, gen), rnd({2, 4, 5}, gen), rnd({2, 4, 3}, gen)}));
-  CHECK_ERROR_HAS(mha->forward(x, mem, val), "feature sizes 8/8/8");
-  CHECK_ERROR_HAS(nn::MultiheadAttention(6, 4), "divisible by num_heads 4");
-  CHECK_ERROR_HAS(mha->forward(x, x, x, zeros({3, 4}, kFloat64)),
-                  "key_padding_mask [3, 4] must be [B, S] = [3, 5]");
+  CHECK_ZG_ERROR(mha->forward(x, mem, val), "feature sizes 8/8/8");
+  CHECK_ZG_ERROR(nn::MultiheadAttention(6, 4), "divisible by num_heads 4");
+  CHECK_ZG_ERROR(mha->forward(x, x, x, zeros({3, 4}, kFloat64)),
+                 "key_padding_mask [3, 4] must be [B, S] = [3, 5]");
 }
 
 TEST_CASE("MultiheadAttention functional form: gradcheck and gradgradcheck over the weights") {
@@ -273,8 +259,8 @@ TEST_CASE("Conv1x1 and SelfAttention2d: Conv2d-shaped parameters, the W4 block's
   CHECK(max_abs_diff(out, img + attn->proj(hh)) < 1e-13);
   CHECK(gradcheck([&](const Inputs& in) { return attn(in[0]); }, {rnd({1, 16, 2, 3}, gen)}));
   CHECK(gradgradcheck([&](const Inputs& in) { return attn(in[0]); }, {rnd({1, 16, 2, 2}, gen)}));
-  CHECK_ERROR_HAS(attn(randn({2, 8, 3, 3})),
-                  "SelfAttention2d: input [2, 8, 3, 3] must be [B, 16, H, W]");
+  CHECK_ZG_ERROR(attn(randn({2, 8, 3, 3})),
+                 "SelfAttention2d: input [2, 8, 3, 3] must be [B, 16, H, W]");
 }
 
 }  // namespace

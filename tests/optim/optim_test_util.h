@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/check_error.h"
 #include "tests/tensor/fixtures.h"
 #include "tests/test_util.h"
 
@@ -54,36 +55,4 @@ inline double max_rel_error(const Tensor& a, const Tensor& b, double floor) {
   return m;
 }
 
-// The message of the zg::Error that f throws; "" (and a failed check) when it throws
-// nothing or something else.
-template <class F>
-std::string zg_error_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL_CHECK("threw a non-zg exception: " << e.what());
-    return "";
-  }
-  FAIL_CHECK("did not throw");
-  return "";
-}
-
-inline void check_mentions(const std::string& msg, std::initializer_list<std::string> parts) {
-  for (const std::string& part : parts)
-    CHECK_MESSAGE(msg.find(part) != std::string::npos,
-                  "message \"" << msg << "\" does not mention \"" << part << "\"");
-}
-
 }  // namespace zg::test
-
-// expr must throw zg::Error whose message contains every one of the given strings.
-#ifndef CHECK_ZG_ERROR
-#define CHECK_ZG_ERROR(expr, ...)                                                   \
-  do {                                                                              \
-    CHECK_THROWS_AS((void)(expr), ::zg::Error);                                     \
-    ::zg::test::check_mentions(::zg::test::zg_error_message([&] { (void)(expr); }), \
-                               {__VA_ARGS__});                                      \
-  } while (0)
-#endif

@@ -3,41 +3,10 @@
 #include <initializer_list>
 #include <string>
 
+#include "tests/check_error.h"
 #include "tests/test_util.h"
 
 namespace zg::test {
-namespace {
-
-// The message of the zg::Error that f throws; "" (and a failed check) when it throws
-// nothing or something else.
-template <class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL_CHECK("threw a non-zg exception: " << e.what());
-    return "";
-  }
-  FAIL_CHECK("did not throw");
-  return "";
-}
-
-void check_mentions(const std::string& msg, std::initializer_list<std::string> parts) {
-  for (const std::string& part : parts)
-    CHECK_MESSAGE(msg.find(part) != std::string::npos,
-                  "message \"" << msg << "\" does not mention \"" << part << "\"");
-}
-
-}  // namespace
-
-// expr must throw zg::Error whose message contains every one of the given strings.
-#define CHECK_ZG_ERROR(expr, ...)                                        \
-  do {                                                                   \
-    CHECK_THROWS_AS((void)(expr), ::zg::Error);                          \
-    check_mentions(error_message([&] { (void)(expr); }), {__VA_ARGS__}); \
-  } while (0)
 
 TEST_CASE("errors: shape mismatch in elementwise ops and matmul") {
   Tensor a = zeros({2, 3}), b = zeros({4}), c = zeros({4, 5}), d = zeros({2, 2, 3});
