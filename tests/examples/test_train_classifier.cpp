@@ -6,6 +6,7 @@
 
 #include "examples/train_classifier.h"
 #include "io/run_dir.h"
+#include "tests/temp_dir.h"
 #include "tests/test_util.h"
 #include "zerogen.h"
 
@@ -28,8 +29,8 @@ examples::ClassifierConfig small_config(const std::string& dir) {
 }
 
 TEST_CASE("train-classifier: 2N steps in one run equal N steps, then --resume for N more") {
-  std::string root = (fs::temp_directory_path() / "zerogen_test_resume").string();
-  fs::remove_all(root);
+  test::TempDir tmp;  // per process: concurrent runs of the suite must not share files
+  std::string root = tmp.path().string();
   auto straight = small_config(root + "/straight");
   auto r1 = examples::train_classifier(straight);
   CHECK(r1.steps == 10);
@@ -57,7 +58,6 @@ TEST_CASE("train-classifier: 2N steps in one run equal N steps, then --resume fo
   CHECK(r1.test_accuracy == r2.test_accuracy);
   CHECK(fs::exists(straight.run_dir + "/config.json"));
   CHECK(fs::exists(straight.run_dir + "/metrics.csv"));
-  fs::remove_all(root);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "io/progress.h"
 #include "io/run_dir.h"
 #include "io/safetensors.h"
+#include "tests/temp_dir.h"
 #include "tests/test_util.h"
 #include "zerogen.h"
 
@@ -17,8 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST_CASE("checkpoint: groups, step, RNG state and metadata round trip") {
-  std::string dir = (fs::temp_directory_path() / "zerogen_test_ckpt").string();
-  fs::remove_all(dir);
+  test::TempDir tmp;  // per process: concurrent runs of the suite must not share files
+  std::string dir = tmp.path().string();
   io::RunDir run(dir + "/nested/run");
   CHECK_FALSE(run.has_checkpoint());
   io::Checkpoint ck;
@@ -53,12 +54,11 @@ TEST_CASE("checkpoint: groups, step, RNG state and metadata round trip") {
   io::save_safetensors(other, {{"x", zeros({2})}});
   CHECK_THROWS_WITH_AS(io::load_checkpoint(other), doctest::Contains("not a zerogen checkpoint"),
                        Error);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("config.json is written atomically and read back") {
-  std::string dir = (fs::temp_directory_path() / "zerogen_test_cfg").string();
-  fs::remove_all(dir);
+  test::TempDir tmp;
+  std::string dir = tmp.path().string();
   io::RunDir run(dir);
   run.write_config({{"seed", 3}, {"lr", 0.5}, {"name", "x"}});
   auto c = run.read_config();
@@ -66,7 +66,6 @@ TEST_CASE("config.json is written atomically and read back") {
   CHECK(c["lr"] == 0.5);
   io::write_file_atomically(run.file("config.json"), std::string("{not json"));
   CHECK_THROWS_WITH_AS(run.read_config(), doctest::Contains("not valid JSON"), Error);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("format_duration") {
