@@ -4,6 +4,7 @@
 //   zerogen train-classifier [...]  the CNN that scores generated images (Fashion-MNIST)
 //   zerogen score samples.safetensors
 //   zerogen derivations [--only D6,D13] [--seed N]
+//   zerogen gan-1d [--steps N]      D1-D3 in one dimension: D vs D*, C(G), saturation (PNGs)
 //
 // `zerogen <command> --help` lists every option. Exit status: 0 on success, 1 when a check
 // fails, 2 on bad input (the message says which file, op or shape).
@@ -11,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "examples/derivations_command.h"
+#include "examples/gan_1d.h"
 #include "examples/score.h"
 #include "examples/train_classifier.h"
 #include "tensor/cpu/runtime.h"
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   zg::examples::add_train_classifier_command(app, exit_code);
   zg::examples::add_score_command(app, exit_code);
   zg::examples::add_derivations_command(app, exit_code);
+  zg::examples::add_gan_1d_command(app, exit_code);
   app.require_subcommand(0, 1);
   app.parse_complete_callback([&] {
     if (threads > 0) zg::set_num_threads(threads);

@@ -8,6 +8,9 @@ namespace zg::models {
 
 const std::vector<Derivation>& all_derivations() {
   static const std::vector<Derivation> registry = {
+      {"D1", "the optimal discriminator D* = p_data/(p_data+p_g)", check_d1_optimal_discriminator},
+      {"D2", "C(G) = -log 4 + 2 JSD(p_data||p_g)", check_d2_value_at_optimum},
+      {"D3", "the saturating vs non-saturating generator loss", check_d3_saturation},
       {"D6", "Gaussian KL closed form, and its gradient", check_d6_gaussian_kl},
       {"D13", "q(x_t|x_0) in closed form", check_d13_closed_form},
       {"D14", "the posterior q(x_{t-1}|x_t,x_0)", check_d14_posterior},
