@@ -26,7 +26,9 @@
 //   the situation early in training) G gets almost no gradient. The non-saturating loss
 //   −log D(G(z)) has the same fixed point but d/dl = −(1 − D(G(z))) → −1 there. gradients.png
 //   draws both curves and, on them, the per-sample gradients autograd gives for G's samples
-//   against the trained D.
+//   against the trained D. (Here p_g overlaps p_data, so D(G(z)) spans ≈ 0.03–0.9 and the
+//   saturating gradient is on average ~6× smaller; the further apart the two densities, the
+//   closer D(G(z)) gets to 0 and the larger the factor.)
 //
 // Part 2 (--gan-steps): a generator x = a·z + b, starting at a = 0.5, b = 2 (so p_g is the
 // N(2, 0.5²) of part 1), trained with the non-saturating loss against the part-1
@@ -77,7 +79,7 @@ void plot_discriminator(const std::string& path, nn::Sequential& d, const models
   c.title("D1: trained D(x) vs D*(x) = p_data/(p_data+p_g)");
   c.text(60, 110, "p_data = N(0,1)", io::palette(0));
   c.text(60, 122, "p_g = N(2,0.5^2)", io::palette(1));
-  c.text(60, 134, "D*(x)", io::kBlack);
+  c.text(60, 134, "D* = p_data/(p_data+p_g)", io::kBlack);
   c.text(60, 146, "trained D(x)", io::palette(3));
   c.text(60, 158, "grey: D1 grid ends", io::kGray);
   c.save(path);
@@ -203,6 +205,8 @@ Gan1dResult run_gan_1d(const Gan1dConfig& cfg) {
           "\n  GAN steps, G(z) = a z + b (non-saturating loss):\n"
           "  {:>6} {:>9} {:>9} {:>12} {:>9} {:>9}\n",
           "step", "a", "b", "JSD(pd|pg)", "D loss", "G loss");
+    if (!cfg.quiet)
+      fmt::print("  {:>6} {:>9.4f} {:>9.4f} {:>12.6f}\n", 0, kG.sigma, kG.mu, result.jsd_start);
     for (int64_t step = 1; step <= cfg.gan_steps; ++step) {
       Tensor fake = [&] {
         NoGradGuard no_grad;
@@ -234,10 +238,10 @@ Gan1dResult run_gan_1d(const Gan1dConfig& cfg) {
     result.g_scale = a.item<double>(), result.g_shift = b.item<double>();
     c.axes();
     c.title("GAN steps: p_g = N(b, a^2) moves onto p_data");
-    c.text(400, 40, "p_data = N(0,1)", io::kBlack);
-    c.text(400, 52, "p_g at the start, N(2,0.5^2)", io::palette(1));
-    c.text(400, 64, "p_g every tenth of the run,", io::kGray);
-    c.text(400, 76, "red (early) to blue (late)", io::kGray);
+    c.text(60, 40, "p_data = N(0,1)", io::kBlack);
+    c.text(60, 52, "p_g at the start, N(2,0.5^2)", io::palette(1));
+    c.text(60, 64, "p_g every tenth of the run,", io::kGray);
+    c.text(60, 76, "red (early) to blue (late)", io::kGray);
     c.save(run.file("generator.png"));
     result.files.push_back(run.file("generator.png"));
   }
