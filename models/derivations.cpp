@@ -8,7 +8,12 @@ namespace zg::models {
 
 const std::vector<Derivation>& all_derivations() {
   static const std::vector<Derivation> registry = {
+      {"D5", "KL is not symmetric", check_d5_kl_asymmetry},
       {"D6", "Gaussian KL closed form, and its gradient", check_d6_gaussian_kl},
+      {"D7", "Jensen-Shannon divergence, and its zero gradient on disjoint supports", check_d7_jsd},
+      {"D8", "reparameterisation gradient vs REINFORCE", check_d8_reparameterization},
+      {"D9", "the ELBO identity, and ELBO ascent to the posterior", check_d9_elbo},
+      {"D10", "the importance-weighted bound", check_d10_iwae},
       {"D13", "q(x_t|x_0) in closed form", check_d13_closed_form},
       {"D14", "the posterior q(x_{t-1}|x_t,x_0)", check_d14_posterior},
       {"D15", "the eps-form of the posterior mean", check_d15_eps_mean},

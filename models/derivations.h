@@ -31,7 +31,12 @@ const std::vector<Derivation>& all_derivations();
 std::vector<DerivationRow> run_derivations(const std::vector<std::string>& ids, uint64_t seed);
 std::string format_derivation_table(const std::vector<DerivationRow>& rows);
 
+std::vector<DerivationRow> check_d5_kl_asymmetry(uint64_t seed);
 std::vector<DerivationRow> check_d6_gaussian_kl(uint64_t seed);
+std::vector<DerivationRow> check_d7_jsd(uint64_t seed);
+std::vector<DerivationRow> check_d8_reparameterization(uint64_t seed);
+std::vector<DerivationRow> check_d9_elbo(uint64_t seed);
+std::vector<DerivationRow> check_d10_iwae(uint64_t seed);
 std::vector<DerivationRow> check_d13_closed_form(uint64_t seed);
 std::vector<DerivationRow> check_d14_posterior(uint64_t seed);
 std::vector<DerivationRow> check_d15_eps_mean(uint64_t seed);
