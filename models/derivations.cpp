@@ -10,7 +10,7 @@ const std::vector<Derivation>& all_derivations() {
   static const std::vector<Derivation> registry = {
       {"D5", "KL is not symmetric", check_d5_kl_asymmetry},
       {"D6", "Gaussian KL closed form, and its gradient", check_d6_gaussian_kl},
-      {"D7", "Jensen-Shannon divergence, and its zero gradient on disjoint supports", check_d7_jsd},
+      {"D7", "Jensen-Shannon divergence; zero gradient on disjoint supports", check_d7_jsd},
       {"D8", "reparameterisation gradient vs REINFORCE", check_d8_reparameterization},
       {"D9", "the ELBO identity, and ELBO ascent to the posterior", check_d9_elbo},
       {"D10", "the importance-weighted bound", check_d10_iwae},
