@@ -5,10 +5,10 @@
 #include <cmath>
 
 #include "autograd/gradcheck.h"
-#include "tests/check_error.h"
 #include "models/derivations.h"
 #include "models/derivations_elbo.h"
 #include "nn/functional.h"
+#include "tests/check_error.h"
 #include "tests/test_util.h"
 #include "zerogen.h"
 
@@ -111,25 +111,22 @@ TEST_CASE("D9: the identity rows fail for a wrong posterior formula") {
   }
 }
 
-TEST_CASE("D5, D7–D10: row counts and the claims that must not hold trivially") {
-  auto rows = run_derivations({"D5", "D7", "D8", "D9", "D10"}, 1);
-  int d5 = 0, d7 = 0, d8 = 0, d9 = 0, d10 = 0;
+TEST_CASE("D7: the sliding-box gradient is log 2 while overlapping, exactly 0 when disjoint") {
+  // Another seed than the registry test's; D7 alone, as the full set is already run there.
+  auto rows = run_derivations({"D7"}, 1);
+  int overlap = 0, disjoint = 0;
   for (const auto& r : rows) {
     INFO(r.id << " " << r.claim);
     CHECK(r.pass());
-    d5 += r.id == "D5";
-    d7 += r.id == "D7";
-    d8 += r.id == "D8";
-    d9 += r.id == "D9";
-    d10 += r.id == "D10";
-    // The overlap gradient rows are non-zero, the disjoint ones exactly zero.
-    if (r.claim.find("dJSD/dtheta = log 2") != std::string::npos)
+    if (r.claim.find("dJSD/dtheta = log 2") != std::string::npos) {
       CHECK(r.numerical == doctest::Approx(std::log(2.0)).epsilon(1e-3));
-    if (r.claim.find("dJSD/dtheta = 0 exactly") != std::string::npos) CHECK(r.numerical == 0.0);
+      ++overlap;
+    }
+    if (r.claim.find("dJSD/dtheta = 0 exactly") != std::string::npos) {
+      CHECK(r.numerical == 0.0);
+      ++disjoint;
+    }
   }
-  CHECK(d5 == 7);
-  CHECK(d7 == 15);
-  CHECK(d8 == 10);
-  CHECK(d9 == 14);
-  CHECK(d10 == 8);
+  CHECK(overlap == 3);
+  CHECK(disjoint == 2);
 }
