@@ -4,7 +4,9 @@
 // and a measurement with the framework ("numerical": Monte Carlo, autograd, quadrature,
 // iteration) — and passes when they agree within a tolerance derived in the code from
 // the estimator's standard error or from float64 rounding. Rows marked `expect_mismatch`
-// check that an erratum of the source text is indeed wrong: they pass when it disagrees.
+// check that a wrong statement — an erratum of the source text, or a plausible false claim
+// such as "KL is symmetric" — is indeed wrong: they pass when it disagrees, and print
+// "PASS (rejected as expected)".
 #pragma once
 #include <cstdint>
 #include <string>
@@ -34,7 +36,12 @@ std::string format_derivation_table(const std::vector<DerivationRow>& rows);
 std::vector<DerivationRow> check_d1_optimal_discriminator(uint64_t seed);
 std::vector<DerivationRow> check_d2_value_at_optimum(uint64_t seed);
 std::vector<DerivationRow> check_d3_saturation(uint64_t seed);
+std::vector<DerivationRow> check_d5_kl_asymmetry(uint64_t seed);
 std::vector<DerivationRow> check_d6_gaussian_kl(uint64_t seed);
+std::vector<DerivationRow> check_d7_jsd(uint64_t seed);
+std::vector<DerivationRow> check_d8_reparameterization(uint64_t seed);
+std::vector<DerivationRow> check_d9_elbo(uint64_t seed);
+std::vector<DerivationRow> check_d10_iwae(uint64_t seed);
 std::vector<DerivationRow> check_d13_closed_form(uint64_t seed);
 std::vector<DerivationRow> check_d14_posterior(uint64_t seed);
 std::vector<DerivationRow> check_d15_eps_mean(uint64_t seed);

@@ -1,5 +1,7 @@
 #include "nn/functional.h"
 
+#include <cmath>
+
 #include "tensor/error.h"
 
 namespace zg::nn::functional {
@@ -21,6 +23,16 @@ Tensor gaussian_kl(const Tensor& mu1, const Tensor& logvar1, const Tensor& mu2,
 
 Tensor gaussian_kl_standard(const Tensor& mu, const Tensor& logvar) {
   return 0.5 * (mu.square() + logvar.exp() - 1.0 - logvar);
+}
+
+Tensor log_mean_exp(const Tensor& x, int64_t dim) {
+  ZG_CHECK(x.defined() && x.is_floating_point(), "log_mean_exp: needs a floating-point tensor");
+  ZG_CHECK(dim >= -x.dim() && dim < x.dim(), "log_mean_exp: dim {} out of range for shape {}", dim,
+           shape_str(x.shape()));
+  if (dim < 0) dim += x.dim();
+  ZG_CHECK(x.size(dim) > 0, "log_mean_exp: the mean over dim {} of shape {} has no terms", dim,
+           shape_str(x.shape()));
+  return x.logsumexp({dim}) - std::log(static_cast<double>(x.size(dim)));
 }
 
 }  // namespace zg::nn::functional
