@@ -2,6 +2,7 @@
 //
 //   zerogen                         the main job: train-classifier on its defaults
 //   zerogen train-classifier [...]  the CNN that scores generated images (Fashion-MNIST)
+//   zerogen train-gan [...]         the DCGAN on Fashion-MNIST (D1–D4)
 //   zerogen score samples.safetensors
 //   zerogen derivations [--only D6,D13] [--seed N]
 //   zerogen gan-1d [--steps N]      D1-D3 in one dimension: D vs D*, C(G), saturation (PNGs)
@@ -15,6 +16,7 @@
 #include "examples/gan_1d.h"
 #include "examples/score.h"
 #include "examples/train_classifier.h"
+#include "examples/train_gan.h"
 #include "tensor/cpu/runtime.h"
 #include "zerogen.h"
 
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   int exit_code = 0;
   zg::examples::add_train_classifier_command(app, exit_code);
+  zg::examples::add_train_gan_command(app, exit_code);
   zg::examples::add_score_command(app, exit_code);
   zg::examples::add_derivations_command(app, exit_code);
   zg::examples::add_gan_1d_command(app, exit_code);

@@ -131,4 +131,55 @@ int64_t truncate_csv_after(const std::string& path, double last) {
   return dropped;
 }
 
+std::vector<double> CsvTable::column(const std::string& name) const {
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c] != name) continue;
+    std::vector<double> out;
+    out.reserve(rows.size());
+    for (const auto& r : rows) out.push_back(r[c]);
+    return out;
+  }
+  ZG_CHECK(false, "CsvTable::column: no column \"{}\" (have {})", name, fmt::join(columns, ","));
+  return {};
+}
+
+CsvTable read_csv(const std::string& path) {
+  std::string bytes = read_file_bytes(path, "read_csv");
+  CsvTable table;
+  size_t pos = 0;
+  int64_t line_no = 0;
+  while (pos < bytes.size()) {
+    size_t eol = bytes.find('\n', pos);
+    if (eol == std::string::npos) break;  // a partial last line
+    std::string line = bytes.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line_no;
+    std::vector<std::string> fields;
+    for (size_t start = 0;;) {
+      size_t comma = line.find(',', start);
+      fields.push_back(line.substr(start, comma == std::string::npos ? comma : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (line_no == 1) {
+      table.columns = std::move(fields);
+      continue;
+    }
+    ZG_CHECK(fields.size() == table.columns.size(),
+             "read_csv {}: line {} has {} fields, the header {}", path, line_no, fields.size(),
+             table.columns.size());
+    std::vector<double> row;
+    for (const std::string& f : fields) {
+      char* end = nullptr;
+      double v = std::strtod(f.c_str(), &end);
+      ZG_CHECK(!f.empty() && *end == '\0', "read_csv {}: line {}: \"{}\" is not a number", path,
+               line_no, f);
+      row.push_back(v);
+    }
+    table.rows.push_back(std::move(row));
+  }
+  ZG_CHECK(!table.columns.empty(), "read_csv {}: no header line", path);
+  return table;
+}
+
 }  // namespace zg::io

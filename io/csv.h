@@ -37,4 +37,14 @@ class CsvWriter {
 // rewrites the file atomically. Returns the number of rows dropped. A missing file is fine (0).
 int64_t truncate_csv_after(const std::string& path, double last);
 
+// A metrics file read back (for loss-curve plots): the header and every complete row, each
+// value parsed as a double. A row with the wrong number of fields or a non-number is an
+// error naming the file and line; a partial last line (a run killed mid-write) is skipped.
+struct CsvTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<double>> rows;
+  std::vector<double> column(const std::string& name) const;  // error if absent
+};
+CsvTable read_csv(const std::string& path);
+
 }  // namespace zg::io

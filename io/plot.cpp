@@ -3,6 +3,8 @@
 // text from stb_easy_font's quads.
 #include "io/plot.h"
 
+#include "io/csv.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -313,6 +315,30 @@ void Canvas::axes(int64_t ticks) {
     std::string label = fmt::format("{:g}", t);
     text(left_ - 8 - stb_easy_font_width(label.data()), y - 3, label);
   }
+}
+
+void plot_csv_columns(const std::string& csv_path, const std::vector<std::string>& columns,
+                      const std::string& png_path, const std::string& title) {
+  CsvTable table = read_csv(csv_path);
+  ZG_CHECK(!columns.empty(), "plot_csv_columns {}: no columns to plot", csv_path);
+  std::vector<double> steps = table.column(table.columns[0]);
+  std::vector<double> all_x, all_y;
+  std::vector<std::vector<double>> curves;
+  for (const std::string& c : columns) {
+    curves.push_back(table.column(c));
+    all_x.insert(all_x.end(), steps.begin(), steps.end());
+    all_y.insert(all_y.end(), curves.back().begin(), curves.back().end());
+  }
+  Canvas canvas(640, 400);
+  canvas.fit(all_x, all_y);
+  for (size_t i = 0; i < curves.size(); ++i) {
+    canvas.line(steps, curves[i], palette(static_cast<int64_t>(i)), 2);
+    canvas.text(70 + 110 * static_cast<int64_t>(i), 30, columns[i],
+                palette(static_cast<int64_t>(i)));
+  }
+  canvas.axes();
+  canvas.title(title.empty() ? csv_path : title);
+  canvas.save(png_path);
 }
 
 }  // namespace zg::io

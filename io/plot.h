@@ -69,4 +69,9 @@ class Canvas {
   bool log_y_ = false;
 };
 
+// Loss curves: the named columns of a metrics.csv against its first column (the step), one
+// colour per column with a legend, written to png_path. NaN/inf points break the line.
+void plot_csv_columns(const std::string& csv_path, const std::vector<std::string>& columns,
+                      const std::string& png_path, const std::string& title = "");
+
 }  // namespace zg::io

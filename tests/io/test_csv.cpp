@@ -89,3 +89,36 @@ TEST_CASE("csv: bad arguments") {
 
 }  // namespace
 }  // namespace zg::test
+
+TEST_CASE("read_csv: reads back what CsvWriter wrote, skips a partial last line, names bad lines") {
+  zg::test::TempDir tmp;
+  std::string path = tmp.path().string() + "/m.csv";
+  {
+    zg::io::CsvWriter w(path, {"step", "loss"});
+    w.row({1, 0.5});
+    w.row({2, std::nan("")});
+  }
+  {
+    std::FILE* f = std::fopen(path.c_str(), "a");
+    std::fputs("3,0.2", f);
+    std::fclose(f);
+  }
+  auto t = zg::io::read_csv(path);
+  CHECK(t.columns == std::vector<std::string>{"step", "loss"});
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.column("loss")[0] == 0.5);
+  CHECK(std::isnan(t.column("loss")[1]));
+  CHECK_ZG_ERROR(t.column("acc"), "no column \"acc\"");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "a");
+    std::fputs("\n4,x\n", f);
+    std::fclose(f);
+  }
+  CHECK_ZG_ERROR(zg::io::read_csv(path), "line 5: \"x\" is not a number");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs("a,b\n1\n", f);
+    std::fclose(f);
+  }
+  CHECK_ZG_ERROR(zg::io::read_csv(path), "line 2 has 1 fields, the header 2");
+}

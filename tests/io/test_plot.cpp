@@ -2,6 +2,7 @@
 // of far-away data, the colour map's ends, text, and a PNG round trip.
 #include <cmath>
 
+#include "io/csv.h"
 #include "io/plot.h"
 #include "tests/check_error.h"
 #include "tests/temp_dir.h"
@@ -120,3 +121,25 @@ TEST_CASE("plot: heatmap ends, axes, text, fit, save") {
 
 }  // namespace
 }  // namespace zg::test
+
+TEST_CASE("plot_csv_columns: a loss-curve PNG from metrics.csv; unknown columns are errors") {
+  zg::test::TempDir tmp;
+  std::string csv = tmp.path().string() + "/metrics.csv", png = tmp.path().string() + "/l.png";
+  {
+    zg::io::CsvWriter w(csv, {"step", "d_loss", "g_loss"});
+    for (int s = 1; s <= 20; ++s) w.row({double(s), 1.0 / s, 0.1 * s});
+  }
+  zg::io::plot_csv_columns(csv, {"d_loss", "g_loss"}, png, "losses");
+  zg::io::Image img = zg::io::load_png(png);
+  CHECK(img.width == 640);
+  CHECK(img.height == 400);
+  // Both curves' colours are drawn somewhere.
+  auto has = [&](zg::io::Color c) {
+    for (size_t i = 0; i + 2 < img.pixels.size(); i += img.channels)
+      if (img.pixels[i] == c.r && img.pixels[i + 1] == c.g && img.pixels[i + 2] == c.b) return true;
+    return false;
+  };
+  CHECK(has(zg::io::palette(0)));
+  CHECK(has(zg::io::palette(1)));
+  CHECK_ZG_ERROR(zg::io::plot_csv_columns(csv, {"accuracy"}, png), "no column \"accuracy\"");
+}
