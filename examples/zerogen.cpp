@@ -3,6 +3,7 @@
 //   zerogen                         the main job: train-classifier on its defaults
 //   zerogen train-classifier [...]  the CNN that scores generated images (Fashion-MNIST)
 //   zerogen score samples.safetensors
+//   zerogen train-gan2d [...]       an MLP GAN on 8 Gaussians on a ring: mode collapse (D4)
 //   zerogen derivations [--only D6,D13] [--seed N]
 //
 // `zerogen <command> --help` lists every option. Exit status: 0 on success, 1 when a check
@@ -13,6 +14,7 @@
 #include "examples/derivations_command.h"
 #include "examples/score.h"
 #include "examples/train_classifier.h"
+#include "examples/train_gan2d.h"
 #include "tensor/cpu/runtime.h"
 #include "zerogen.h"
 
@@ -25,6 +27,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   zg::examples::add_train_classifier_command(app, exit_code);
   zg::examples::add_score_command(app, exit_code);
+  zg::examples::add_train_gan2d_command(app, exit_code);
   zg::examples::add_derivations_command(app, exit_code);
   app.require_subcommand(0, 1);
   app.parse_complete_callback([&] {
