@@ -167,6 +167,8 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
   optim::Adam opt_g(G->parameters(), {.lr = cfg.lr, .beta1 = cfg.beta1, .beta2 = cfg.beta2});
   optim::Adam opt_d(D->parameters(), {.lr = cfg.lr, .beta1 = cfg.beta1, .beta2 = cfg.beta2});
 
+  optim::CosineLR schedule(cfg.lr, cfg.steps, cfg.lr * 0.01);
+
   // 6. The run directory; --resume picks up the checkpoint if there is one.
   io::RunDir run(cfg.run_dir);
   int64_t step = 0;
@@ -191,6 +193,8 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
                      {"lr", cfg.lr},
                      {"beta1", cfg.beta1},
                      {"beta2", cfg.beta2},
+                     {"cosine", cfg.cosine},
+                     {"r1", cfg.r1},
                      {"latent_dim", cfg.latent_dim},
                      {"hidden", cfg.hidden},
                      {"layers", cfg.layers},
@@ -248,8 +252,12 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
   double d_sum = 0, g_sum = 0, n_sum = 0;
   Evaluation last;
   while (step < last_step) {
+    if (cfg.cosine) {
+      opt_g.set_lr(schedule.lr_at(step));
+      opt_d.set_lr(schedule.lr_at(step));
+    }
     auto losses = models::gan2d_train_step(*G, *D, opt_g, opt_d, *toy, cfg.batch_size, loss,
-                                           default_generator());
+                                           default_generator(), cfg.r1);
     ++step;
     d_sum += losses.d_loss, g_sum += losses.g_loss, n_sum += 1;
     if (step % cfg.log_every == 0 || step == last_step) {
@@ -333,6 +341,11 @@ void add_train_gan2d_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   sub->add_option("--seed", cfg->seed)->capture_default_str();
+  sub->add_option("--r1", cfg->r1, "R1 gradient penalty on D (Mescheder et al. 2018)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--cosine", cfg->cosine, "Cosine decay of the learning rates (1) or constant (0)")
+      ->capture_default_str();
   sub->add_option("--log-every", cfg->log_every, "Steps between metrics.csv rows")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -8,6 +8,7 @@ namespace zg::models {
 
 const std::vector<Derivation>& all_derivations() {
   static const std::vector<Derivation> registry = {
+      {"D4", "mode collapse: a GAN on 8 Gaussians covers every mode", check_d4_mode_collapse},
       {"D6", "Gaussian KL closed form, and its gradient", check_d6_gaussian_kl},
       {"D13", "q(x_t|x_0) in closed form", check_d13_closed_form},
       {"D14", "the posterior q(x_{t-1}|x_t,x_0)", check_d14_posterior},

@@ -31,6 +31,7 @@ const std::vector<Derivation>& all_derivations();
 std::vector<DerivationRow> run_derivations(const std::vector<std::string>& ids, uint64_t seed);
 std::string format_derivation_table(const std::vector<DerivationRow>& rows);
 
+std::vector<DerivationRow> check_d4_mode_collapse(uint64_t seed);
 std::vector<DerivationRow> check_d6_gaussian_kl(uint64_t seed);
 std::vector<DerivationRow> check_d13_closed_form(uint64_t seed);
 std::vector<DerivationRow> check_d14_posterior(uint64_t seed);

@@ -1,5 +1,6 @@
 #include "models/gan2d.h"
 
+#include "autograd/engine.h"
 #include "autograd/grad_mode.h"
 #include "tensor/error.h"
 
@@ -74,15 +75,23 @@ Tensor generator_loss(const Tensor& fake_logits, GanLoss loss) {
 Gan2dStepLosses gan2d_train_step(Gan2dGeneratorImpl& G, Gan2dDiscriminatorImpl& D,
                                  optim::Optimizer& opt_g, optim::Optimizer& opt_d,
                                  const data::Toy2D& data, int64_t batch_size, GanLoss loss,
-                                 Generator& gen) {
+                                 Generator& gen, double r1) {
   Tensor real = data.sample(batch_size, gen);
   Tensor z = randn({batch_size, G.options.latent_dim}, gen);
   Tensor fake = G.forward(z);
 
   // D ascends log D(x) + log(1 − D(G(z))); detach() keeps this step from reaching G.
-  Tensor d_loss = discriminator_loss(D.forward(real), D.forward(fake.detach()));
+  if (r1 > 0) real.requires_grad_();
+  Tensor real_logits = D.forward(real);
+  Tensor d_loss = discriminator_loss(real_logits, D.forward(fake.detach()));
+  Tensor d_total = d_loss;
+  if (r1 > 0) {
+    // ∇_x l(x) with create_graph, so the penalty's own gradient reaches D's weights.
+    Tensor g = autograd::grad({real_logits.sum()}, {real}, {.create_graph = true})[0];
+    d_total = d_loss + (0.5 * r1) * g.square().sum({1}).mean();
+  }
   opt_d.zero_grad();
-  d_loss.backward();
+  d_total.backward();
   opt_d.step();
 
   // G descends its loss through the updated D. The backward also fills D's gradients; D's

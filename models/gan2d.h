@@ -53,10 +53,12 @@ struct Gan2dStepLosses {
 // One alternating update, shared by `zerogen train-gan2d` and the D4 check: draw a batch of
 // real points and of z ~ N(0, I) from gen; one D step on real vs G(z).detach(); then one G
 // step through the updated D on the same G(z) (as PyTorch's DCGAN example does).
+// r1 > 0 adds Mescheder et al.'s (2018) R1 penalty (r1/2)·E‖∇_x l(x)‖² on real x to D's loss:
+// it keeps D flat on the data, which damps the rotation of G around the modes.
 Gan2dStepLosses gan2d_train_step(Gan2dGeneratorImpl& G, Gan2dDiscriminatorImpl& D,
                                  optim::Optimizer& opt_g, optim::Optimizer& opt_d,
                                  const data::Toy2D& data, int64_t batch_size, GanLoss loss,
-                                 Generator& gen);
+                                 Generator& gen, double r1 = 0);
 // n samples G(z) for z drawn from gen, without a graph.
 Tensor gan2d_sample(Gan2dGeneratorImpl& G, int64_t n, Generator& gen);
 
