@@ -5,9 +5,10 @@
 //   1. Data. p_data is one of the built-in toy sets (data/toy2d.h): eight_gaussians puts 8
 //      Gaussians of std σ = 0.02 on a circle of radius 2 (Metz et al. 2017, the unrolled-GAN
 //      ring). Every step draws a fresh batch from it: there is no fixed training set.
-//   2. Models (models/gan2d.h). The generator G maps z ~ N(0, I) (4-d) through an MLP to a
-//      point x = G(z) in the plane; p_g is the distribution of those points. The
-//      discriminator D maps a point to one logit l, with D(x) = σ(l) its belief that x is real.
+//   2. Models (models/gan2d.h). The generator G maps z ~ N(0, I) (4-d) through an MLP (three
+//      hidden layers of 64) to a point x = G(z) in the plane; p_g is the distribution of
+//      those points. The discriminator D, an MLP of the same size, maps a point to one
+//      logit l, with D(x) = σ(l) its belief that x is real.
 //   3. The game. GANs solve min_G max_D V(D, G),
 //        V(D, G) = E_{x~p_data} log D(x) + E_{z} log(1 − D(G(z))).
 //      For a fixed G the best D is D* = p_data/(p_data + p_g) (D1 of DERIVATIONS.md — a
@@ -27,10 +28,18 @@
 //      the scatter_<step>.png plots show real points (grey) and G's (blue), and metrics.csv
 //      counts the modes covered — a mode counts when ≥ 1% of the samples lie within 3σ of
 //      its centre — and the "high-quality" fraction, the share of samples within 3σ of some
-//      mode (a perfect sampler: 1 − e^{−4.5} ≈ 0.989). What keeps this run at 8/8 is nothing
-//      clever: Adam with β1 = 0.5 (less momentum carrying G past a mode), equal learning
-//      rates, and a batch of 256 points, so that every mode appears in every batch and D
-//      sees at once when one is missing.
+//      mode (a perfect sampler: 1 − e^{−4.5} ≈ 0.989).
+//      Plain alternating Adam steps do collapse here. With the defaults below but no
+//      penalty (`--r1 0`) the run ends on 7 of 8 modes; with `--r1 0 --lr 1e-3`, or
+//      `--r1 0 --hidden 128`, on 2 of 8 — D wins (d_loss ≈ 0.7), G sits on two modes and
+//      D's gradient no longer points it anywhere else. What keeps the default at 8/8:
+//        - the R1 penalty (Mescheder et al. 2018): D also minimises (γ/2)·E‖∇_x l(x)‖² on
+//          real points (γ = 0.1), so D stays flat on the data instead of building walls
+//          that G can only circle — it needs ∇_x of D inside D's loss, a second-order
+//          gradient (autograd::grad with create_graph);
+//        - Adam with β1 = 0.5 (less momentum carrying G past a mode), equal learning rates,
+//          a cosine decay to lr/100 that lets the modes sharpen at the end, and a batch of
+//          256, so every mode appears in every batch.
 //   6. Bookkeeping (DESIGN.md "Files a run leaves"): config.json, metrics.csv every
 //      --log-every steps (d_loss, g_loss, modes, high-quality fraction, and an unbiased MMD²
 //      between G's samples and fresh true ones, models/toy_metrics.h), checkpoint.safetensors
@@ -149,6 +158,7 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
   ZG_CHECK(cfg.log_every > 0 && cfg.checkpoint_every > 0 && cfg.plot_every >= 0,
            "train-gan2d: --log-every and --checkpoint-every must be positive, --plot-every "
            "non-negative");
+  ZG_CHECK(cfg.r1 >= 0 && std::isfinite(cfg.r1), "train-gan2d: --r1 must be >= 0, got {}", cfg.r1);
   ZG_CHECK(cfg.eval_samples >= 100,
            "train-gan2d: --eval-samples must be at least 100 (a mode needs 1% of them), got {}",
            cfg.eval_samples);
