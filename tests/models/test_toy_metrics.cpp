@@ -126,7 +126,7 @@ TEST_CASE("toy metrics: MMD² ≈ 0 for one distribution (within SE), clearly > 
   data::GaussianMixture ring = data::eight_gaussians();
   data::GaussianMixture wide = data::eight_gaussians(2.0, 0.2);  // blurred modes
   Generator gen(6);
-  const int64_t n = 500, repeats = 20;
+  const int64_t n = 300, repeats = 20;
   std::vector<double> same, blurred, collapsed;
   for (int64_t r = 0; r < repeats; ++r) {
     Tensor a = ring.sample(n, gen), b = ring.sample(n, gen);
