@@ -4,6 +4,7 @@
 //   zerogen train-classifier [...]  the CNN that scores generated images (Fashion-MNIST)
 //   zerogen train-gan [...]         the DCGAN on Fashion-MNIST (D1–D4)
 //   zerogen score samples.safetensors
+//   zerogen train-gan2d [...]       an MLP GAN on 8 Gaussians on a ring: mode collapse (D4)
 //   zerogen derivations [--only D6,D13] [--seed N]
 //   zerogen gan-1d [--steps N]      D1-D3 in one dimension: D vs D*, C(G), saturation (PNGs)
 //
@@ -17,6 +18,7 @@
 #include "examples/score.h"
 #include "examples/train_classifier.h"
 #include "examples/train_gan.h"
+#include "examples/train_gan2d.h"
 #include "tensor/cpu/runtime.h"
 #include "zerogen.h"
 
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
   zg::examples::add_train_classifier_command(app, exit_code);
   zg::examples::add_train_gan_command(app, exit_code);
   zg::examples::add_score_command(app, exit_code);
+  zg::examples::add_train_gan2d_command(app, exit_code);
   zg::examples::add_derivations_command(app, exit_code);
   zg::examples::add_gan_1d_command(app, exit_code);
   app.require_subcommand(0, 1);

@@ -11,6 +11,7 @@ const std::vector<Derivation>& all_derivations() {
       {"D1", "the optimal discriminator D* = p_data/(p_data+p_g)", check_d1_optimal_discriminator},
       {"D2", "C(G) = -log 4 + 2 JSD(p_data||p_g)", check_d2_value_at_optimum},
       {"D3", "the saturating vs non-saturating generator loss", check_d3_saturation},
+      {"D4", "mode collapse: a GAN on 8 Gaussians covers every mode", check_d4_mode_collapse},
       {"D5", "KL is not symmetric", check_d5_kl_asymmetry},
       {"D6", "Gaussian KL closed form, and its gradient", check_d6_gaussian_kl},
       {"D7", "Jensen-Shannon divergence; zero gradient on disjoint supports", check_d7_jsd},

@@ -36,6 +36,7 @@ std::string format_derivation_table(const std::vector<DerivationRow>& rows);
 std::vector<DerivationRow> check_d1_optimal_discriminator(uint64_t seed);
 std::vector<DerivationRow> check_d2_value_at_optimum(uint64_t seed);
 std::vector<DerivationRow> check_d3_saturation(uint64_t seed);
+std::vector<DerivationRow> check_d4_mode_collapse(uint64_t seed);
 std::vector<DerivationRow> check_d5_kl_asymmetry(uint64_t seed);
 std::vector<DerivationRow> check_d6_gaussian_kl(uint64_t seed);
 std::vector<DerivationRow> check_d7_jsd(uint64_t seed);
