@@ -2,6 +2,7 @@
 //
 //   zerogen                         the main job: train-classifier on its defaults
 //   zerogen train-classifier [...]  the CNN that scores generated images (Fashion-MNIST)
+//   zerogen train-vae [...]         a VAE: ELBO, IWAE log p(x), samples (D8-D11)
 //   zerogen score samples.safetensors
 //   zerogen derivations [--only D6,D13] [--seed N]
 //
@@ -13,6 +14,7 @@
 #include "examples/derivations_command.h"
 #include "examples/score.h"
 #include "examples/train_classifier.h"
+#include "examples/train_vae.h"
 #include "tensor/cpu/runtime.h"
 #include "zerogen.h"
 
@@ -24,6 +26,7 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   int exit_code = 0;
   zg::examples::add_train_classifier_command(app, exit_code);
+  zg::examples::add_train_vae_command(app, exit_code);
   zg::examples::add_score_command(app, exit_code);
   zg::examples::add_derivations_command(app, exit_code);
   app.require_subcommand(0, 1);

@@ -9,6 +9,8 @@ namespace zg::models {
 const std::vector<Derivation>& all_derivations() {
   static const std::vector<Derivation> registry = {
       {"D6", "Gaussian KL closed form, and its gradient", check_d6_gaussian_kl},
+      {"D11", "the VAE objective: BCE, KL(q||p) order, ELBO <= IWAE <= log p(x)",
+       check_d11_vae_objective},
       {"D13", "q(x_t|x_0) in closed form", check_d13_closed_form},
       {"D14", "the posterior q(x_{t-1}|x_t,x_0)", check_d14_posterior},
       {"D15", "the eps-form of the posterior mean", check_d15_eps_mean},

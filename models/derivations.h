@@ -32,6 +32,7 @@ std::vector<DerivationRow> run_derivations(const std::vector<std::string>& ids, 
 std::string format_derivation_table(const std::vector<DerivationRow>& rows);
 
 std::vector<DerivationRow> check_d6_gaussian_kl(uint64_t seed);
+std::vector<DerivationRow> check_d11_vae_objective(uint64_t seed);
 std::vector<DerivationRow> check_d13_closed_form(uint64_t seed);
 std::vector<DerivationRow> check_d14_posterior(uint64_t seed);
 std::vector<DerivationRow> check_d15_eps_mean(uint64_t seed);
