@@ -73,6 +73,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "data/dataloader.h"
@@ -290,6 +291,7 @@ VAEResult train_vae(const VAEConfig& cfg) {
             "{} of {} dims active (KL > 0.01)\n  KL per dim: {}\n",
             epoch, cfg.epochs, last_eval.neg_elbo, last_eval.reconstruction, last_eval.kl,
             last_eval.active, d, format_kl(last_eval.kl_per_dim));
+        std::fflush(stdout);  // progress goes to stderr: keep the two in order in a log file
       }
     }
     if (step % steps_per_epoch == 0 || step == last_step) save(step);
@@ -339,18 +341,26 @@ VAEResult train_vae(const VAEConfig& cfg) {
 
   // The KL = 0 baseline: the per-pixel training mean, smoothed as (Σx + ½)/(n + 1) so a pixel
   // that is 0 in every training image cannot make a test image infinitely unlikely.
-  Tensor train64 = train.images.to(kFloat64), test64 = test.images.to(kFloat64);
-  Tensor p_bar = (train64.sum({0}) + 0.5) / (double(train64.size(0)) + 1.0);
-  result.baseline_nll = -(test64 * p_bar.log() + (1.0 - test64) * (1.0 - p_bar).log())
-                             .sum({1, 2, 3})
-                             .mean()
-                             .item<double>();
+  // In float64, a chunk of 1000 images at a time (the whole training set in float64 would
+  // be 376 MB).
+  Tensor pixel_sum = zeros({1, 28, 28}, kFloat64);
+  for (int64_t i = 0; i < train.images.size(0); i += 1000)
+    pixel_sum += train.images.narrow(0, i, std::min<int64_t>(1000, train.images.size(0) - i))
+                     .to(kFloat64)
+                     .sum({0});
+  Tensor p_bar = (pixel_sum + 0.5) / (double(train.images.size(0)) + 1.0);
   // The floor of the reconstruction term for grey targets: Σ_i H(x_i) (0·log 0 = 0).
-  const double floor_nll = -(test64 * test64.clamp_min(1e-300).log() +
-                             (1.0 - test64) * (1.0 - test64).clamp_min(1e-300).log())
-                                .sum({1, 2, 3})
-                                .mean()
-                                .item<double>();
+  double baseline_sum = 0, floor_sum = 0;
+  for (int64_t i = 0; i < test.images.size(0); i += 1000) {
+    Tensor x =
+        test.images.narrow(0, i, std::min<int64_t>(1000, test.images.size(0) - i)).to(kFloat64);
+    baseline_sum -= (x * p_bar.log() + (1.0 - x) * (1.0 - p_bar).log()).sum().item<double>();
+    floor_sum -= (x * x.clamp_min(1e-300).log() + (1.0 - x) * (1.0 - x).clamp_min(1e-300).log())
+                     .sum()
+                     .item<double>();
+  }
+  result.baseline_nll = baseline_sum / double(test.images.size(0));
+  const double floor_nll = floor_sum / double(test.images.size(0));
 
   // Pictures and samples.
   {
@@ -383,7 +393,7 @@ VAEResult train_vae(const VAEConfig& cfg) {
           zs.push_back(normal_ppf(1.0 - (double(r) + 0.5) / double(g)));
         }
       io::save_image_grid(run.file("manifold.png"),
-                          decode_images(*model, from_vector(zs, {g * g, 2})), g);
+                          decode_images(*model, from_vector(zs, {g * g, 2}).to(kFloat32)), g);
     }
 
     io::Json score_json = nullptr;

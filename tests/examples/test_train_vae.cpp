@@ -39,53 +39,50 @@ examples::VAEConfig small_config(const std::string& dir) {
   return c;
 }
 
-TEST_CASE("train-vae: a small run leaves its files; IWAE <= -ELBO; the baseline is computed") {
+// One straight run checked for its files and invariants, then the same run split in two.
+TEST_CASE("train-vae: the files of a run; 2N steps = N steps, then --resume for N more") {
   test::TempDir tmp;
-  auto cfg = small_config(tmp.file("run"));
-  auto r = examples::train_vae(cfg);
-  CHECK(r.steps == 16);
-  CHECK(r.finished);
+  auto straight = small_config(tmp.file("straight"));
+  auto r1 = examples::train_vae(straight);
+  CHECK(r1.steps == 16);
+  CHECK(r1.finished);
   for (const char* f :
        {"config.json", "metrics.csv", "test_metrics.csv", "kl_per_dim.csv",
         "checkpoint.safetensors", "samples_8.png", "samples_16.png", "reconstructions.png",
         "samples.png", "manifold.png", "samples.safetensors", "results.json"}) {
     INFO(f);
-    CHECK(fs::exists(cfg.run_dir + "/" + f));
+    CHECK(fs::exists(straight.run_dir + "/" + f));
   }
-  auto samples = io::load_safetensors(cfg.run_dir + "/samples.safetensors").tensors.at("samples");
+  auto samples =
+      io::load_safetensors(straight.run_dir + "/samples.safetensors").tensors.at("samples");
   CHECK(samples.shape() == Shape{20, 1, 28, 28});
   CHECK(samples.min().item<double>() >= 0.0);
   CHECK(samples.max().item<double>() <= 1.0);
   // Reconstructions: 32 test images and their reconstructions, 8 per row → 8 rows of 30 px + 2.
-  auto png = io::load_png(cfg.run_dir + "/reconstructions.png");
+  auto png = io::load_png(straight.run_dir + "/reconstructions.png");
   CHECK(png.width == 8 * 30 + 2);
   CHECK(png.height == 8 * 30 + 2);
-  CHECK(io::load_png(cfg.run_dir + "/manifold.png").width == 20 * 30 + 2);
+  CHECK(io::load_png(straight.run_dir + "/manifold.png").width == 20 * 30 + 2);
 
-  CHECK(std::isfinite(r.iwae_nll));
-  CHECK(r.iwae_nll <= r.elbo_nll);  // Jensen on the same samples
-  CHECK(r.iwae_se > 0);
-  REQUIRE(r.kl_per_dim.size() == 2);
-  CHECK(r.kl_per_dim[0] + r.kl_per_dim[1] == doctest::Approx(r.test_kl).epsilon(1e-9));
-  CHECK(r.test_neg_elbo == doctest::Approx(r.test_reconstruction + r.test_kl).epsilon(1e-6));
-  // Fashion-MNIST's per-pixel-mean model is a few hundred nats per image.
-  CHECK(r.baseline_nll > 100);
-  CHECK(r.baseline_nll < 1000);
-  auto config = io::RunDir(cfg.run_dir).read_config();
+  CHECK(std::isfinite(r1.iwae_nll));
+  CHECK(r1.iwae_nll <= r1.elbo_nll);  // Jensen on the same samples
+  CHECK(r1.iwae_se > 0);
+  REQUIRE(r1.kl_per_dim.size() == 2);
+  CHECK(r1.kl_per_dim[0] + r1.kl_per_dim[1] == doctest::Approx(r1.test_kl).epsilon(1e-9));
+  CHECK(r1.test_neg_elbo == doctest::Approx(r1.test_reconstruction + r1.test_kl).epsilon(1e-6));
+  // Fashion-MNIST's per-pixel-mean model costs a few hundred nats per image.
+  CHECK(r1.baseline_nll > 100);
+  CHECK(r1.baseline_nll < 1000);
+  auto config = io::RunDir(straight.run_dir).read_config();
   CHECK(config["model"] == "mlp");
   CHECK(config["latent_dim"] == 2);
-}
-
-TEST_CASE("train-vae: 2N steps in one run equal N steps, then --resume for N more") {
-  test::TempDir tmp;
-  auto straight = small_config(tmp.file("straight"));
-  auto r1 = examples::train_vae(straight);
 
   auto split = small_config(tmp.file("split"));
   split.stop_after = 11;  // mid-epoch: the resume crosses an epoch boundary and its evaluation
   auto partial = examples::train_vae(split);
   CHECK(partial.steps == 11);
   CHECK_FALSE(partial.finished);
+  CHECK_FALSE(fs::exists(split.run_dir + "/samples.safetensors"));
   split.stop_after = 0;
   split.resume = true;
   auto r2 = examples::train_vae(split);
