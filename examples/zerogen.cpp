@@ -2,11 +2,12 @@
 //
 //   zerogen                         the main job: train-classifier on its defaults
 //   zerogen train-classifier [...]  the CNN that scores generated images (Fashion-MNIST)
-//   zerogen train-gan [...]         the DCGAN on Fashion-MNIST (D1–D4)
 //   zerogen score samples.safetensors
-//   zerogen train-gan2d [...]       an MLP GAN on 8 Gaussians on a ring: mode collapse (D4)
 //   zerogen derivations [--only D6,D13] [--seed N]
 //   zerogen gan-1d [--steps N]      D1-D3 in one dimension: D vs D*, C(G), saturation (PNGs)
+//   zerogen train-gan2d [...]       an MLP GAN on 8 Gaussians on a ring: mode collapse (D4)
+//   zerogen train-gan [...]         the DCGAN on Fashion-MNIST (D1–D4)
+//   zerogen train-vae [...]         a VAE: ELBO, IWAE log p(x), samples (D8-D11)
 //
 // `zerogen <command> --help` lists every option. Exit status: 0 on success, 1 when a check
 // fails, 2 on bad input (the message says which file, op or shape).
@@ -19,6 +20,7 @@
 #include "examples/train_classifier.h"
 #include "examples/train_gan.h"
 #include "examples/train_gan2d.h"
+#include "examples/train_vae.h"
 #include "tensor/cpu/runtime.h"
 #include "zerogen.h"
 
@@ -30,11 +32,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   int exit_code = 0;
   zg::examples::add_train_classifier_command(app, exit_code);
-  zg::examples::add_train_gan_command(app, exit_code);
   zg::examples::add_score_command(app, exit_code);
-  zg::examples::add_train_gan2d_command(app, exit_code);
   zg::examples::add_derivations_command(app, exit_code);
   zg::examples::add_gan_1d_command(app, exit_code);
+  zg::examples::add_train_gan2d_command(app, exit_code);
+  zg::examples::add_train_gan_command(app, exit_code);
+  zg::examples::add_train_vae_command(app, exit_code);
   app.require_subcommand(0, 1);
   app.parse_complete_callback([&] {
     if (threads > 0) zg::set_num_threads(threads);

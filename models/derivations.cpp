@@ -18,6 +18,8 @@ const std::vector<Derivation>& all_derivations() {
       {"D8", "reparameterisation gradient vs REINFORCE", check_d8_reparameterization},
       {"D9", "the ELBO identity, and ELBO ascent to the posterior", check_d9_elbo},
       {"D10", "the importance-weighted bound", check_d10_iwae},
+      {"D11", "the VAE objective: BCE, KL(q||p) order, ELBO <= IWAE <= log p(x)",
+       check_d11_vae_objective},
       {"D13", "q(x_t|x_0) in closed form", check_d13_closed_form},
       {"D14", "the posterior q(x_{t-1}|x_t,x_0)", check_d14_posterior},
       {"D15", "the eps-form of the posterior mean", check_d15_eps_mean},
