@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "data/idx.h"
 #include "io/run_dir.h"
 #include "io/safetensors.h"
@@ -52,6 +54,24 @@ static int score(const ScoreConfig& cfg) {
   auto result = models::score_samples(*clf, samples, reference);
   fmt::print("{}", models::format_score(result, data::fashion_mnist_classes()));
   return 0;
+}
+
+std::optional<models::SampleScore> score_if_classifier(const std::string& classifier_path,
+                                                       const Tensor& samples,
+                                                       const Tensor& reference, bool quiet) {
+  if (!std::filesystem::exists(classifier_path)) {
+    if (!quiet)
+      fmt::print("(no classifier checkpoint at {}: samples not scored; run train-classifier)\n",
+                 classifier_path);
+    return std::nullopt;
+  }
+  models::Classifier clf;
+  clf->load_state_dict(io::load_checkpoint(classifier_path).group("model"));
+  models::SampleScore score = models::score_samples(*clf, samples, reference);
+  if (!quiet)
+    fmt::print("samples scored by {}:\n{}", classifier_path,
+               models::format_score(score, data::fashion_mnist_classes()));
+  return score;
 }
 
 void add_score_command(CLI::App& app, int& exit_code) {

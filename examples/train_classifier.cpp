@@ -23,6 +23,7 @@
 
 #include "data/dataloader.h"
 #include "data/idx.h"
+#include "examples/training_state.h"
 #include "io/csv.h"
 #include "io/progress.h"
 #include "io/run_dir.h"
@@ -75,15 +76,9 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
 
   // 5. The run directory; --resume picks up the checkpoint if there is one.
   io::RunDir run(cfg.run_dir);
-  int64_t step = 0;
-  if (cfg.resume && run.has_checkpoint()) {
-    io::Checkpoint ck = io::load_checkpoint(run.checkpoint_path());
-    model->load_state_dict(ck.group("model"));
-    opt.load_state_dict(ck.group("optim"));
-    default_generator().set_state(ck.rng_seed, ck.rng_offset);
-    step = ck.step;
-    if (!cfg.quiet) fmt::print("resuming {} at step {}\n", run.checkpoint_path(), step);
-  }
+  TrainingState state;
+  state.add("model", *model).add("optim", opt);
+  int64_t step = cfg.resume ? state.resume(run, cfg.quiet) : 0;
   io::Json config = {{"command", "train-classifier"},
                      {"version", "0.1.0"},
                      {"data_dir", data_dir},
@@ -103,15 +98,7 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
   io::CsvWriter metrics(run.file("metrics.csv"),
                         {"step", "epoch", "loss", "train_accuracy", "lr", "samples_per_s"},
                         /*append=*/step > 0);
-  auto save = [&](int64_t at) {
-    auto [seed, offset] = std::pair{default_generator().seed(), default_generator().offset()};
-    io::save_checkpoint(run.checkpoint_path(),
-                        {.groups = {{"model", model->state_dict()}, {"optim", opt.state_dict()}},
-                         .step = at,
-                         .rng_seed = seed,
-                         .rng_offset = offset,
-                         .metadata = {{"command", "train-classifier"}, {"config", config.dump()}}});
-  };
+  auto save = [&](int64_t at) { state.save(run, at, config); };
   if (!cfg.quiet)
     fmt::print("{}\n{} training images, {} steps of {}, {} threads, OpenBLAS {} kernels\n",
                model->repr(), train.images.size(0), total_steps, cfg.batch_size, get_num_threads(),

@@ -38,10 +38,10 @@
 
 #include <fmt/format.h>
 
-#include <filesystem>
-
 #include "data/dataloader.h"
 #include "data/idx.h"
+#include "examples/score.h"
+#include "examples/training_state.h"
 #include "io/csv.h"
 #include "io/plot.h"
 #include "io/png.h"
@@ -49,7 +49,6 @@
 #include "io/run_dir.h"
 #include "io/safetensors.h"
 #include "models/dcgan.h"
-#include "models/metrics.h"
 #include "optim/optim.h"
 #include "tensor/cpu/runtime.h"
 #include "zerogen.h"
@@ -107,17 +106,10 @@ GanResult train_gan(const GanConfig& cfg) {
 
   // 3. The run directory; --resume picks up the checkpoint if there is one.
   io::RunDir run(cfg.run_dir);
-  int64_t step = 0;
-  if (cfg.resume && run.has_checkpoint()) {
-    io::Checkpoint ck = io::load_checkpoint(run.checkpoint_path());
-    g->load_state_dict(ck.group("generator"));
-    d->load_state_dict(ck.group("discriminator"));
-    opt_g.load_state_dict(ck.group("optim_generator"));
-    opt_d.load_state_dict(ck.group("optim_discriminator"));
-    default_generator().set_state(ck.rng_seed, ck.rng_offset);
-    step = ck.step;
-    if (!cfg.quiet) fmt::print("resuming {} at step {}\n", run.checkpoint_path(), step);
-  }
+  TrainingState state;
+  state.add("generator", *g).add("discriminator", *d);
+  state.add("optim_generator", opt_g).add("optim_discriminator", opt_d);
+  int64_t step = cfg.resume ? state.resume(run, cfg.quiet) : 0;
   io::Json config = {{"command", "train-gan"},
                      {"version", "0.1.0"},
                      {"data_dir", data_dir},
@@ -137,17 +129,7 @@ GanResult train_gan(const GanConfig& cfg) {
   io::CsvWriter metrics(run.file("metrics.csv"),
                         {"step", "epoch", "d_loss", "g_loss", "d_real", "d_fake", "samples_per_s"},
                         /*append=*/step > 0);
-  auto save = [&](int64_t at) {
-    io::save_checkpoint(run.checkpoint_path(),
-                        {.groups = {{"generator", g->state_dict()},
-                                    {"discriminator", d->state_dict()},
-                                    {"optim_generator", opt_g.state_dict()},
-                                    {"optim_discriminator", opt_d.state_dict()}},
-                         .step = at,
-                         .rng_seed = default_generator().seed(),
-                         .rng_offset = default_generator().offset(),
-                         .metadata = {{"command", "train-gan"}, {"config", config.dump()}}});
-  };
+  auto save = [&](int64_t at) { state.save(run, at, config); };
   if (!cfg.quiet)
     fmt::print("{}\n{}\n{} training images, {} steps of {}, {} threads\n", g->repr(), d->repr(),
                images.size(0), total_steps, cfg.batch_size, get_num_threads());
@@ -219,17 +201,14 @@ GanResult train_gan(const GanConfig& cfg) {
     fmt::print("{} samples in {}; last losses D {:.3f}, G {:.3f}; {}\n", cfg.num_samples,
                run.file("samples.safetensors"), result.d_loss, result.g_loss,
                io::format_duration(result.seconds));
-  if (cfg.num_samples > 1 && std::filesystem::exists(cfg.classifier)) {
-    models::Classifier clf;
-    clf->load_state_dict(io::load_checkpoint(cfg.classifier).group("model"));
-    auto score = models::score_samples(*clf, samples, data::load_mnist(data_dir, false).images);
-    result.scored = true;
-    result.frechet = score.frechet;
-    result.classes_covered = score.histogram.covered;
-    if (!cfg.quiet) fmt::print("{}", models::format_score(score, data::fashion_mnist_classes()));
-  } else if (!cfg.quiet) {
-    fmt::print("(no classifier at {}: run `zerogen train-classifier` to score the samples)\n",
-               cfg.classifier);
+  if (cfg.num_samples > 1) {
+    auto score = score_if_classifier(cfg.classifier, samples,
+                                     data::load_mnist(data_dir, false).images, cfg.quiet);
+    result.scored = score.has_value();
+    if (score) {
+      result.frechet = score->frechet;
+      result.classes_covered = score->histogram.covered;
+    }
   }
   return result;
 }

@@ -57,6 +57,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "examples/training_state.h"
 #include "io/csv.h"
 #include "io/plot.h"
 #include "io/png.h"
@@ -183,17 +184,9 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
 
   // 6. The run directory; --resume picks up the checkpoint if there is one.
   io::RunDir run(cfg.run_dir);
-  int64_t step = 0;
-  if (cfg.resume && run.has_checkpoint()) {
-    io::Checkpoint ck = io::load_checkpoint(run.checkpoint_path());
-    G->load_state_dict(ck.group("G"));
-    D->load_state_dict(ck.group("D"));
-    opt_g.load_state_dict(ck.group("optim_G"));
-    opt_d.load_state_dict(ck.group("optim_D"));
-    default_generator().set_state(ck.rng_seed, ck.rng_offset);
-    step = ck.step;
-    if (!cfg.quiet) fmt::print("resuming {} at step {}\n", run.checkpoint_path(), step);
-  }
+  TrainingState state;
+  state.add("G", *G).add("D", *D).add("optim_G", opt_g).add("optim_D", opt_d);
+  int64_t step = cfg.resume ? state.resume(run, cfg.quiet) : 0;
   const int64_t plot_every =
       cfg.plot_every > 0 ? cfg.plot_every : std::max<int64_t>(1, cfg.steps / 5);
   io::Json config = {{"command", "train-gan2d"},
@@ -224,17 +217,7 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
       run.file("metrics.csv"),
       {"step", "d_loss", "g_loss", "modes", "high_quality", "mmd2", "steps_per_s"},
       /*append=*/step > 0);
-  auto save = [&](int64_t at) {
-    io::save_checkpoint(run.checkpoint_path(),
-                        {.groups = {{"G", G->state_dict()},
-                                    {"D", D->state_dict()},
-                                    {"optim_G", opt_g.state_dict()},
-                                    {"optim_D", opt_d.state_dict()}},
-                         .step = at,
-                         .rng_seed = default_generator().seed(),
-                         .rng_offset = default_generator().offset(),
-                         .metadata = {{"command", "train-gan2d"}, {"config", config.dump()}}});
-  };
+  auto save = [&](int64_t at) { state.save(run, at, config); };
 
   // Fixed inputs for the pictures and the metrics: the same z every time, so the plots show
   // how G's map of the *same* points moves, and a fixed set of real points behind them.

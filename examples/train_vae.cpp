@@ -74,17 +74,17 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "data/dataloader.h"
 #include "data/idx.h"
+#include "examples/score.h"
+#include "examples/training_state.h"
 #include "io/atomic_file.h"
 #include "io/csv.h"
 #include "io/png.h"
 #include "io/progress.h"
 #include "io/run_dir.h"
 #include "io/safetensors.h"
-#include "models/metrics.h"
 #include "models/vae.h"
 #include "optim/optim.h"
 #include "tensor/cpu/runtime.h"
@@ -186,15 +186,9 @@ VAEResult train_vae(const VAEConfig& cfg) {
   const int64_t d = model->latent_dim();
 
   io::RunDir run(cfg.run_dir);
-  int64_t step = 0;
-  if (cfg.resume && run.has_checkpoint()) {
-    io::Checkpoint ck = io::load_checkpoint(run.checkpoint_path());
-    model->load_state_dict(ck.group("model"));
-    opt.load_state_dict(ck.group("optim"));
-    default_generator().set_state(ck.rng_seed, ck.rng_offset);
-    step = ck.step;
-    if (!cfg.quiet) fmt::print("resuming {} at step {}\n", run.checkpoint_path(), step);
-  }
+  TrainingState state;
+  state.add("model", *model).add("optim", opt);
+  int64_t step = cfg.resume ? state.resume(run, cfg.quiet) : 0;
   io::Json config = {{"command", "train-vae"},
                      {"version", "0.1.0"},
                      {"data_dir", data_dir},
@@ -227,14 +221,7 @@ VAEResult train_vae(const VAEConfig& cfg) {
   for (int64_t i = 0; i < d; ++i) kl_columns.push_back(fmt::format("kl_{}", i));
   io::CsvWriter kl_csv(run.file("kl_per_dim.csv"), kl_columns, step > 0);
 
-  auto save = [&](int64_t at) {
-    io::save_checkpoint(run.checkpoint_path(),
-                        {.groups = {{"model", model->state_dict()}, {"optim", opt.state_dict()}},
-                         .step = at,
-                         .rng_seed = default_generator().seed(),
-                         .rng_offset = default_generator().offset(),
-                         .metadata = {{"command", "train-vae"}, {"config", config.dump()}}});
-  };
+  auto save = [&](int64_t at) { state.save(run, at, config); };
   if (!cfg.quiet)
     fmt::print("{}\n{} training images, {} steps of {}, {} threads, OpenBLAS {} kernels\n",
                model->repr(), train.images.size(0), total_steps, cfg.batch_size, get_num_threads(),
@@ -397,20 +384,10 @@ VAEResult train_vae(const VAEConfig& cfg) {
     }
 
     io::Json score_json = nullptr;
-    if (std::filesystem::exists(cfg.classifier)) {
-      models::Classifier clf;
-      clf->load_state_dict(io::load_checkpoint(cfg.classifier).group("model"));
-      auto score = models::score_samples(*clf, samples, test.images);
-      score_json = {{"frechet", score.frechet},
-                    {"classes_covered", score.histogram.covered},
-                    {"mean_confidence", score.histogram.mean_confidence}};
-      if (!cfg.quiet)
-        fmt::print("samples scored by {}:\n{}", cfg.classifier,
-                   models::format_score(score, data::fashion_mnist_classes()));
-    } else if (!cfg.quiet) {
-      fmt::print("(no classifier checkpoint at {}: samples not scored; run train-classifier)\n",
-                 cfg.classifier);
-    }
+    if (auto score = score_if_classifier(cfg.classifier, samples, test.images, cfg.quiet))
+      score_json = {{"frechet", score->frechet},
+                    {"classes_covered", score->histogram.covered},
+                    {"mean_confidence", score->histogram.mean_confidence}};
 
     io::Json by_k_json = io::Json::object();
     for (auto [k, v] : by_k) by_k_json[std::to_string(k)] = v;
