@@ -23,6 +23,7 @@
 
 #include "data/dataloader.h"
 #include "data/idx.h"
+#include "examples/trainer_options.h"
 #include "examples/training_state.h"
 #include "io/csv.h"
 #include "io/progress.h"
@@ -145,20 +146,9 @@ void add_train_classifier_command(CLI::App& app, int& exit_code) {
   auto cfg = std::make_shared<ClassifierConfig>();
   auto* sub = app.add_subcommand("train-classifier",
                                  "Train the CNN that scores generated images (Fashion-MNIST)");
-  sub->add_option("--data-dir", cfg->data_dir, "Directory with the four IDX files (MNIST format)")
-      ->default_str(data::kFashionMnistDir);
-  sub->add_option("--run-dir", cfg->run_dir, "Where config.json, metrics.csv, the checkpoint go")
-      ->capture_default_str();
-  sub->add_option("--epochs", cfg->epochs)->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--batch-size", cfg->batch_size)
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  sub->add_option("--lr", cfg->lr)->capture_default_str()->check(CLI::PositiveNumber);
+  add_image_trainer_options(sub, *cfg);
   sub->add_option("--weight-decay", cfg->weight_decay)->capture_default_str();
-  sub->add_option("--seed", cfg->seed)->capture_default_str();
-  sub->add_flag("--resume", cfg->resume, "Continue from the run directory's checkpoint");
-  sub->add_option("--stop-after", cfg->stop_after, "Stop after this many steps (then --resume)");
-  sub->add_option("--train-limit", cfg->train_limit, "Use only the first N training images");
+  sub->add_option("--test-limit", cfg->test_limit, "Evaluate on the first N test images");
   sub->callback([cfg, &exit_code] {
     ClassifierResult r = train_classifier(*cfg);
     exit_code = r.steps > 0 ? 0 : 1;

@@ -41,6 +41,7 @@
 #include "data/dataloader.h"
 #include "data/idx.h"
 #include "examples/score.h"
+#include "examples/trainer_options.h"
 #include "examples/training_state.h"
 #include "io/csv.h"
 #include "io/plot.h"
@@ -216,21 +217,9 @@ GanResult train_gan(const GanConfig& cfg) {
 void add_train_gan_command(CLI::App& app, int& exit_code) {
   auto cfg = std::make_shared<GanConfig>();
   auto* sub = app.add_subcommand("train-gan", "Train the DCGAN on Fashion-MNIST (D1–D4)");
-  sub->add_option("--data-dir", cfg->data_dir, "Directory with the four IDX files (MNIST format)")
-      ->default_str(data::kFashionMnistDir);
-  sub->add_option("--run-dir", cfg->run_dir, "Where config.json, metrics.csv, PNGs, checkpoint go")
-      ->capture_default_str();
+  add_image_trainer_options(sub, *cfg);
   sub->add_option("--classifier", cfg->classifier, "train-classifier checkpoint for the score")
       ->capture_default_str();
-  sub->add_option("--epochs", cfg->epochs)->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--batch-size", cfg->batch_size)
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  sub->add_option("--lr", cfg->lr)->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--seed", cfg->seed)->capture_default_str();
-  sub->add_flag("--resume", cfg->resume, "Continue from the run directory's checkpoint");
-  sub->add_option("--stop-after", cfg->stop_after, "Stop after this many steps (then --resume)");
-  sub->add_option("--train-limit", cfg->train_limit, "Use only the first N training images");
   sub->add_option("--num-samples", cfg->num_samples, "Images in samples.safetensors")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

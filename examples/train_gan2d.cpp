@@ -57,6 +57,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "examples/trainer_options.h"
 #include "examples/training_state.h"
 #include "io/csv.h"
 #include "io/plot.h"
@@ -313,8 +314,7 @@ void add_train_gan2d_command(CLI::App& app, int& exit_code) {
                return names;
              }())
       ->capture_default_str();
-  sub->add_option("--run-dir", cfg->run_dir, "Where config.json, metrics.csv, the PNGs go")
-      ->capture_default_str();
+  add_run_options(sub, *cfg);
   sub->add_option("--loss", cfg->loss, "Generator loss: non-saturating or saturating (D3)")
       ->capture_default_str()
       ->check(CLI::IsMember({"non-saturating", "saturating"}));
@@ -335,21 +335,15 @@ void add_train_gan2d_command(CLI::App& app, int& exit_code) {
   sub->add_option("--layers", cfg->layers, "Hidden layers of G and of D")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  sub->add_option("--seed", cfg->seed)->capture_default_str();
   sub->add_option("--r1", cfg->r1, "R1 gradient penalty on D (Mescheder et al. 2018)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--cosine", cfg->cosine, "Cosine decay of the learning rates (1) or constant (0)")
       ->capture_default_str();
-  sub->add_option("--log-every", cfg->log_every, "Steps between metrics.csv rows")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
   sub->add_option("--plot-every", cfg->plot_every, "Steps between scatter plots (default steps/5)");
   sub->add_option("--eval-samples", cfg->eval_samples,
                   "Samples per evaluation and in samples.safetensors")
       ->capture_default_str();
-  sub->add_flag("--resume", cfg->resume, "Continue from the run directory's checkpoint");
-  sub->add_option("--stop-after", cfg->stop_after, "Stop after this many steps (then --resume)");
   sub->callback([cfg, &exit_code] {
     Gan2dResult r = train_gan2d(*cfg);
     exit_code = r.steps > 0 ? 0 : 1;

@@ -78,6 +78,7 @@
 #include "data/dataloader.h"
 #include "data/idx.h"
 #include "examples/score.h"
+#include "examples/trainer_options.h"
 #include "examples/training_state.h"
 #include "io/atomic_file.h"
 #include "io/csv.h"
@@ -443,17 +444,7 @@ void add_train_vae_command(CLI::App& app, int& exit_code) {
   sub->add_option("--latent-dim", cfg->latent_dim, "Latent size (2 also draws manifold.png)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  sub->add_option("--data-dir", cfg->data_dir, "Directory with the four IDX files (MNIST format)")
-      ->default_str(data::kFashionMnistDir);
-  sub->add_option("--run-dir", cfg->run_dir, "Where config.json, metrics, PNGs, checkpoint go")
-      ->capture_default_str();
-  sub->add_option("--epochs", cfg->epochs)->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--batch-size", cfg->batch_size)
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  sub->add_option("--lr", cfg->lr)->capture_default_str()->check(CLI::PositiveNumber);
-  sub->add_option("--seed", cfg->seed)->capture_default_str();
-  sub->add_flag("--resume", cfg->resume, "Continue from the run directory's checkpoint");
+  add_image_trainer_options(sub, *cfg);
   sub->add_option("--iwae-k", cfg->iwae_k, "Importance samples per image for log p(x)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -465,12 +456,7 @@ void add_train_vae_command(CLI::App& app, int& exit_code) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--classifier", cfg->classifier, "Checkpoint that scores the samples, if present")
       ->capture_default_str();
-  sub->add_option("--stop-after", cfg->stop_after, "Stop after this many steps (then --resume)");
-  sub->add_option("--train-limit", cfg->train_limit, "Use only the first N training images");
   sub->add_option("--test-limit", cfg->test_limit, "Evaluate on the first N test images");
-  sub->add_option("--log-every", cfg->log_every, "Steps between metrics.csv rows")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
   sub->callback([cfg, &exit_code] {
     VAEResult r = train_vae(*cfg);
     exit_code = r.steps > 0 ? 0 : 1;
