@@ -5,7 +5,7 @@
 // gradients straight through, a numerically careful softplus). The contract, side by side:
 //
 //   struct MulSigmoid : autograd::Function<MulSigmoid> {   //  y = x · σ(w)
-//     static constexpr const char* name = "MulSigmoid";     //  names its node in errors
+//     static constexpr const char* name = "MulSigmoid";     //  optional: names the node
 //     static Tensor forward(FunctionCtx& ctx, const Tensor& x, const Tensor& w) {
 //       ctx.save_for_backward({x, w});                      //  what backward will read
 //       return x * w.sigmoid();
@@ -13,14 +13,16 @@
 //     static std::vector<Tensor> backward(FunctionCtx& ctx, const Tensor& g) {  // g = dL/dy
 //       Tensor x = ctx.saved()[0], w = ctx.saved()[1], s = w.sigmoid();
 //       return {ctx.needs_input_grad(0) ? (g * s).sum_to_size(x.shape()) : Tensor(),   // dL/dx
-//               ctx.needs_input_grad(1) ? (g * x * s * (1 - s)).sum_to_size(w.shape())
+//               ctx.needs_input_grad(1) ? (g * x * s * (1.0 - s)).sum_to_size(w.shape())
 //                                       : Tensor()};                                   // dL/dw
 //     }
 //   };
 //   Tensor y = MulSigmoid::apply(x, w);   // one graph node "MulSigmoid" with inputs x, w
 //
 // forward(ctx, args...)
-//   - Runs with grad mode OFF: it records nothing; the whole call becomes one node.
+//   - Runs with grad mode OFF: it records nothing; the whole call becomes one node, named by
+//     Derived::name (else the C++ type name) in errors and on grad_fn(). When grad mode is
+//     off or no Tensor argument requires grad, nothing is recorded at all.
 //   - Its Tensor arguments (Tensor or const Tensor&) are the node's inputs, in order; other
 //     arguments (doubles, options structs) pass through and get no gradient.
 //   - Returns a Tensor, or a std::vector<Tensor> whose FIRST element is the one
@@ -46,7 +48,6 @@
 // Check a new function as the tests do: autograd::gradcheck and gradgradcheck in float64.
 #pragma once
 #include <any>
-#include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>

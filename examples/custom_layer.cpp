@@ -83,7 +83,7 @@ int main() try {
   using Inputs = std::vector<Tensor>;
 
   // (a) The op alone, in float64: first and second derivatives against finite differences,
-  // with a broadcast β and inputs on both sides of 0 (and exactly at it).
+  // with a broadcast β and inputs on both sides of 0.
   Tensor x = (randn({4, 3}, gen, kFloat64) * 3.0).requires_grad_();
   Tensor beta = (rand({3}, gen, kFloat64) + 0.5).requires_grad_();
   auto op = [](const Inputs& in) { return SoftplusBeta::apply(in[0], in[1]); };

@@ -94,6 +94,21 @@ struct WritesInput : autograd::Function<WritesInput> {
   static std::vector<Tensor> backward(FunctionCtx&, const Tensor& g) { return {g}; }
 };
 
+// y = x·w + b with an optional bias: an undefined Tensor() argument is an input that never
+// needs a gradient, and backward still returns one entry for it.
+struct Affine : autograd::Function<Affine> {
+  static constexpr const char* name = "Affine";
+  static Tensor forward(FunctionCtx& ctx, const Tensor& x, const Tensor& w, const Tensor& b) {
+    ctx.save_for_backward({x, w});
+    return b.defined() ? x * w + b : x * w;
+  }
+  static std::vector<Tensor> backward(FunctionCtx& ctx, const Tensor& g) {
+    REQUIRE_FALSE(ctx.needs_input_grad(2));
+    Tensor x = ctx.saved()[0], w = ctx.saved()[1];
+    return {(g * w).sum_to_size(x.shape()), (g * x).sum_to_size(w.shape()), Tensor()};
+  }
+};
+
 TEST_CASE("Function: gradcheck and gradgradcheck, broadcast and non-contiguous inputs") {
   Generator gen(41);
   auto mul_sigmoid = [](const Inputs& in) { return MulSigmoid::apply(in[0], in[1]); };
@@ -108,6 +123,10 @@ TEST_CASE("Function: gradcheck and gradgradcheck, broadcast and non-contiguous i
   Inputs x{transposed_leaf(randn({3, 2}, gen, kFloat64))};
   CHECK(gradcheck(scaled_exp, x));
   CHECK(gradgradcheck(scaled_exp, x));
+
+  auto affine = [](const Inputs& in) { return Affine::apply(in[0], in[1], Tensor()); };
+  CHECK(gradcheck(affine, {rnd({2, 3}, gen), rnd({3}, gen)}));
+  CHECK(gradgradcheck(affine, {rnd({2, 3}, gen), rnd({3}, gen)}));
 }
 
 TEST_CASE("Function: one node named after the function; forward runs with grad mode off") {
