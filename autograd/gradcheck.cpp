@@ -22,13 +22,13 @@ double& element(const Tensor& t, int64_t i) {
 }
 
 // Grad mode stays on: gradgradcheck's f itself takes a gradient.
-Tensor evaluate(const Function& f, const std::vector<Tensor>& inputs) {
+Tensor evaluate(const GradcheckFn& f, const std::vector<Tensor>& inputs) {
   return raw::contiguous_copy(f(inputs));
 }
 
 }  // namespace
 
-bool gradcheck(const Function& f, const std::vector<Tensor>& inputs, GradcheckOptions opt) {
+bool gradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs, GradcheckOptions opt) {
   std::vector<Tensor> diff;
   std::vector<size_t> which;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -44,7 +44,8 @@ bool gradcheck(const Function& f, const std::vector<Tensor>& inputs, GradcheckOp
   }
   ZG_CHECK(!diff.empty(), "gradcheck: no input requires grad");
   Tensor out = f(inputs);
-  ZG_CHECK(out.dtype() == kFloat64, "gradcheck: f returned {}; use float64", dtype_name(out.dtype()));
+  ZG_CHECK(out.dtype() == kFloat64, "gradcheck: f returned {}; use float64",
+           dtype_name(out.dtype()));
   const int64_t n_out = out.numel();
 
   // Analytic Jacobian, one row per output element: J[k][j] = d out_k / d x_j.
@@ -74,7 +75,8 @@ bool gradcheck(const Function& f, const std::vector<Tensor>& inputs, GradcheckOp
       v = saved;
       for (int64_t k = 0; k < n_out; ++k) {
         double numeric = (plus[k] - minus[k]) / (2 * opt.eps), a = analytic[j][k][e];
-        if (std::abs(a - numeric) > opt.atol + opt.rtol * std::abs(numeric) || std::isnan(a) != std::isnan(numeric)) {
+        if (std::abs(a - numeric) > opt.atol + opt.rtol * std::abs(numeric) ||
+            std::isnan(a) != std::isnan(numeric)) {
           if (!opt.raise) return false;
           throw Error(fmt::format(
               "gradcheck: mismatch for input {} {} at element {}, output element {}: analytic "
@@ -87,7 +89,7 @@ bool gradcheck(const Function& f, const std::vector<Tensor>& inputs, GradcheckOp
   return true;
 }
 
-bool gradgradcheck(const Function& f, const std::vector<Tensor>& inputs, GradcheckOptions opt) {
+bool gradgradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs, GradcheckOptions opt) {
   std::vector<size_t> which;
   for (size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].defined() && inputs[i].requires_grad()) which.push_back(i);
@@ -95,14 +97,15 @@ bool gradgradcheck(const Function& f, const std::vector<Tensor>& inputs, Gradche
   Generator gen(1234);
   Tensor v = randn(out.shape(), gen, kFloat64).requires_grad_();
   // (inputs..., v) -> concatenated first-order gradients vᵀJ, differentiable via create_graph.
-  Function first_order = [&](const std::vector<Tensor>& args) {
+  GradcheckFn first_order = [&](const std::vector<Tensor>& args) {
     std::vector<Tensor> xs(args.begin(), args.end() - 1);
     std::vector<Tensor> diff;
     for (size_t i : which) diff.push_back(xs[i]);
     Tensor y = f(xs);
     std::vector<Tensor> parts;
     if (y.requires_grad()) {
-      auto gs = grad({y}, diff, {.grad_outputs = {args.back()}, .create_graph = true, .allow_unused = true});
+      auto gs = grad({y}, diff,
+                     {.grad_outputs = {args.back()}, .create_graph = true, .allow_unused = true});
       for (size_t j = 0; j < gs.size(); ++j)
         parts.push_back(gs[j].defined() ? gs[j].reshape({-1}) : zeros({diff[j].numel()}, kFloat64));
     } else {

@@ -18,15 +18,16 @@ struct GradcheckOptions {
   bool raise = true;  // throw zg::Error describing the first mismatch instead of returning false
 };
 
-using Function = std::function<Tensor(const std::vector<Tensor>&)>;
+using GradcheckFn = std::function<Tensor(const std::vector<Tensor>&)>;
 
 // True when d f(inputs) / d inputs[i] matches finite differences for every input that
 // requires grad. Throws (by default) with the input, element and both values otherwise.
-bool gradcheck(const Function& f, const std::vector<Tensor>& inputs, GradcheckOptions options = {});
+bool gradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
+               GradcheckOptions options = {});
 
 // gradcheck of the map (inputs, v) -> vᵀ·J(inputs) built with create_graph: checks that the
 // backward formulas are themselves correctly differentiable (second order).
-bool gradgradcheck(const Function& f, const std::vector<Tensor>& inputs,
+bool gradgradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
                    GradcheckOptions options = {});
 
 }  // namespace zg::autograd

@@ -13,7 +13,7 @@ namespace {
 
 struct Case {
   std::string name;
-  autograd::Function f;
+  autograd::GradcheckFn f;
   Inputs inputs;
 };
 
