@@ -6,6 +6,7 @@
 #   ./run.sh sanitize   builds and runs the tests under AddressSanitizer + UBSan (build-asan/)
 #   ./run.sh bench      runs bench/run_models.sh and bench/run_core.sh (zerogen vs PyTorch)
 #   ./run.sh fuzz [S]   runs the libFuzzer targets of tests/fuzz/ for S seconds each (60)
+#   ./run.sh docs       builds the API reference (Doxygen) into build/docs/html/
 # Each step is skipped when already done, so a second run costs only the job itself.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -63,8 +64,13 @@ case "${1:-run}" in
     install_missing clang libclang-rt-14-dev python3-numpy
     bash tests/fuzz/run_fuzz.sh "${2:-60}"
     ;;
+  docs)
+    install_missing doxygen
+    cmake -S . -B build >/dev/null  # a build configured before doxygen was there gains the target
+    cmake --build build --target docs
+    ;;
   *)
-    echo "usage: ./run.sh [run|test|sanitize|bench|fuzz [seconds]]" >&2
+    echo "usage: ./run.sh [run|test|sanitize|bench|fuzz [seconds]|docs]" >&2
     exit 2
     ;;
 esac

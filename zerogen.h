@@ -1,4 +1,5 @@
-// The one header a user needs: tensors, autograd, nn, optim (and, as they land, models).
+/// \file
+/// The one header a user needs: tensors, autograd, nn, optim (and, as they land, models).
 #pragma once
 #include "autograd/engine.h"
 #include "autograd/function.h"

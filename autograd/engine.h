@@ -1,4 +1,5 @@
-// Running the graph backwards.
+/// \file
+/// Running the graph backwards.
 #pragma once
 #include <optional>
 #include <vector>
@@ -8,17 +9,18 @@
 namespace zg::autograd {
 
 struct GradOptions {
-  std::vector<Tensor> grad_outputs = {};  // seed per output; may be omitted for one-element outputs
-  std::optional<bool> retain_graph = std::nullopt;  // default: create_graph
-  bool create_graph = false;         // record the backward pass, for higher-order gradients
-  bool allow_unused = false;         // an input the outputs do not depend on gets undefined
+  /// Seed per output; may be omitted for one-element outputs.
+  std::vector<Tensor> grad_outputs = {};
+  std::optional<bool> retain_graph = std::nullopt;  ///< default: create_graph
+  bool create_graph = false;  ///< record the backward pass, for higher-order gradients
+  bool allow_unused = false;  ///< an input the outputs do not depend on gets undefined
 };
 
-// d(sum of outputs·seeds)/d(inputs), without touching any .grad(), like torch.autograd.grad.
+/// d(sum of outputs·seeds)/d(inputs), without touching any .grad(), like torch.autograd.grad.
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          GradOptions options = {});
 
-// Accumulates d(sum of outputs·seeds)/d(leaf) into every leaf's .grad().
+/// Accumulates d(sum of outputs·seeds)/d(leaf) into every leaf's .grad().
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs = {},
               std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
 

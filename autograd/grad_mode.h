@@ -1,5 +1,6 @@
-// Whether ops record a graph. Off inside NoGradGuard (optimizer steps, sampling) and while a
-// backward pass runs without create_graph.
+/// \file
+/// Whether ops record a graph. Off inside NoGradGuard (optimizer steps, sampling) and while a
+/// backward pass runs without create_graph.
 #pragma once
 
 namespace zg {
@@ -9,7 +10,7 @@ struct GradMode {
   static void set_enabled(bool enabled);
 };
 
-// Sets grad mode for a scope and restores the previous one.
+/// Sets grad mode for a scope and restores the previous one.
 class GradModeGuard {
  public:
   explicit GradModeGuard(bool enabled) : prev_(GradMode::is_enabled()) {

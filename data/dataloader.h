@@ -1,10 +1,11 @@
-// DataLoader: mini-batches of (inputs, targets) tensors whose first dim indexes samples.
-//
-// Shaped for resumable training: the shuffle of epoch e is a pure function of (seed, e) —
-// Philox keyed by the seed and the epoch — so batch(e, i) can be computed in any order, and
-// a run restarted from a checkpoint at (epoch, index) sees exactly the batches it would
-// have seen. There is no worker pool: the data sets here fit in memory and a batch is one
-// index_select (a contiguous copy).
+/// \file
+/// DataLoader: mini-batches of (inputs, targets) tensors whose first dim indexes samples.
+///
+/// Shaped for resumable training: the shuffle of epoch e is a pure function of (seed, e) —
+/// Philox keyed by the seed and the epoch — so batch(e, i) can be computed in any order, and
+/// a run restarted from a checkpoint at (epoch, index) sees exactly the batches it would
+/// have seen. There is no worker pool: the data sets here fit in memory and a batch is one
+/// index_select (a contiguous copy).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -18,19 +19,19 @@ namespace zg::data {
 class DataLoader {
  public:
   struct Batch {
-    Tensor inputs, targets;  // targets undefined when the loader has none
+    Tensor inputs, targets;  ///< targets undefined when the loader has none
   };
 
-  // targets may be undefined (unsupervised data); otherwise its first dim must match.
+  /// targets may be undefined (unsupervised data); otherwise its first dim must match.
   DataLoader(Tensor inputs, Tensor targets, int64_t batch_size, bool shuffle = true,
              bool drop_last = false, uint64_t seed = 0);
 
-  int64_t size() const;  // batches per epoch
+  int64_t size() const;  ///< batches per epoch
   int64_t num_samples() const { return n_; }
   int64_t batch_size() const { return batch_size_; }
-  // Batch `index` (0 <= index < size()) of epoch `epoch` (>= 0); random access.
+  /// Batch `index` (0 <= index < size()) of epoch `epoch` (>= 0); random access.
   Batch batch(int64_t epoch, int64_t index) const;
-  // The sample order of an epoch: a permutation of 0..n-1 (the identity without shuffle).
+  /// The sample order of an epoch: a permutation of 0..n-1 (the identity without shuffle).
   std::vector<int64_t> order(int64_t epoch) const;
 
   class Iterator {
@@ -53,11 +54,11 @@ class DataLoader {
   struct Epoch {
     const DataLoader* dl;
     int64_t epoch;
-    int64_t start = 0;  // first batch index (a resumed run starts mid-epoch)
+    int64_t start = 0;  ///< first batch index (a resumed run starts mid-epoch)
     Iterator begin() const { return {dl, epoch, start}; }
     Iterator end() const { return {dl, epoch, dl->size()}; }
   };
-  // for (auto b : loader.epoch(e)) ...; loader.epoch(e, i) starts at batch i.
+  /// for (auto b : loader.epoch(e)) ...; loader.epoch(e, i) starts at batch i.
   Epoch epoch(int64_t e, int64_t start = 0) const;
 
  private:
@@ -67,9 +68,9 @@ class DataLoader {
   int64_t n_, batch_size_;
   bool shuffle_, drop_last_;
   uint64_t seed_;
-  // The last epoch's permutation, so iterating an epoch costs O(n) once, not per batch.
-  // Behind a shared_ptr so the loader stays copyable and movable; copies share it, which is
-  // harmless since the order is a pure function of (seed, epoch).
+  /// The last epoch's permutation, so iterating an epoch costs O(n) once, not per batch.
+  /// Behind a shared_ptr so the loader stays copyable and movable; copies share it, which is
+  /// harmless since the order is a pure function of (seed, epoch).
   struct Cache {
     std::mutex mu;
     int64_t epoch = -1;
@@ -78,7 +79,7 @@ class DataLoader {
   std::shared_ptr<Cache> cache_ = std::make_shared<Cache>();
 };
 
-// (images - mean) / std, elementwise; std must be > 0.
+/// (images - mean) / std, elementwise; std must be > 0.
 Tensor normalize(const Tensor& images, double mean, double std);
 
 }  // namespace zg::data

@@ -1,12 +1,13 @@
-// The numerical checks of ../shared/DERIVATIONS.md (D1–D22), one table row per check.
-//
-// Each check computes a claim's value two independent ways — a closed form ("analytic")
-// and a measurement with the framework ("numerical": Monte Carlo, autograd, quadrature,
-// iteration) — and passes when they agree within a tolerance derived in the code from
-// the estimator's standard error or from float64 rounding. Rows marked `expect_mismatch`
-// check that a wrong statement — an erratum of the source text, or a plausible false claim
-// such as "KL is symmetric" — is indeed wrong: they pass when it disagrees, and print
-// "PASS (rejected as expected)".
+/// \file
+/// The numerical checks of ../shared/DERIVATIONS.md (D1–D22), one table row per check.
+///
+/// Each check computes a claim's value two independent ways — a closed form ("analytic")
+/// and a measurement with the framework ("numerical": Monte Carlo, autograd, quadrature,
+/// iteration) — and passes when they agree within a tolerance derived in the code from
+/// the estimator's standard error or from float64 rounding. Rows marked `expect_mismatch`
+/// check that a wrong statement — an erratum of the source text, or a plausible false claim
+/// such as "KL is symmetric" — is indeed wrong: they pass when it disagrees, and print
+/// "PASS (rejected as expected)".
 #pragma once
 #include <cstdint>
 #include <string>
@@ -22,14 +23,14 @@ struct DerivationRow {
 };
 
 struct Derivation {
-  std::string id;     // "D6"
-  std::string title;  // one line
+  std::string id;     ///< "D6"
+  std::string title;  ///< one line
   std::vector<DerivationRow> (*run)(uint64_t seed);
 };
 
-// The registry, in D order. Checks added by later work append here.
+/// The registry, in D order. Checks added by later work append here.
 const std::vector<Derivation>& all_derivations();
-// Runs the checks whose id is in `ids` (all when empty); throws zg::Error on an unknown id.
+/// Runs the checks whose id is in `ids` (all when empty); throws zg::Error on an unknown id.
 std::vector<DerivationRow> run_derivations(const std::vector<std::string>& ids, uint64_t seed);
 std::string format_derivation_table(const std::vector<DerivationRow>& rows);
 

@@ -1,4 +1,5 @@
-// Activation layers: thin modules over the tensor ops, so they can sit in a Sequential.
+/// \file
+/// Activation layers: thin modules over the tensor ops, so they can sit in a Sequential.
 #pragma once
 #include "nn/module.h"
 

@@ -1,10 +1,13 @@
-// Conv2d and ConvTranspose2d, with torch's options and default initialisation:
-// weight ~ kaiming_uniform(a = √5) and bias ~ U(±1/√fan_in), fan_in computed from the weight
-// tensor as torch does — for ConvTranspose2d, whose weight is [in, out/groups, kh, kw], that
-// is (out/groups)·kh·kw.
-//
-//   nn::Conv2d conv(nn::Conv2dOptions(64, 128, 4).stride(2).padding(1));
-//   nn::Conv2d same(64, 128, 4, 2, 1);  // torch's positional order
+/// \file
+/// Conv2d and ConvTranspose2d, with torch's options and default initialisation:
+/// weight ~ kaiming_uniform(a = √5) and bias ~ U(±1/√fan_in), fan_in computed from the weight
+/// tensor as torch does — for ConvTranspose2d, whose weight is [in, out/groups, kh, kw], that
+/// is (out/groups)·kh·kw.
+///
+/// \code
+///   nn::Conv2d conv(nn::Conv2dOptions(64, 128, 4).stride(2).padding(1));
+///   nn::Conv2d same(64, 128, 4, 2, 1);  // torch's positional order
+/// \endcode
 #pragma once
 #include "nn/functional_conv.h"
 #include "nn/module.h"
@@ -52,8 +55,8 @@ class Conv2dImpl : public Module {
   void reset_parameters();
 
   Conv2dOptions options;
-  Tensor weight;  // [out, in/groups, kh, kw]
-  Tensor bias;    // [out], undefined when options.bias_ is false
+  Tensor weight;  ///< [out, in/groups, kh, kw]
+  Tensor bias;    ///< [out], undefined when options.bias_ is false
 };
 ZG_MODULE(Conv2d);
 
@@ -104,8 +107,8 @@ class ConvTranspose2dImpl : public Module {
   void reset_parameters();
 
   ConvTranspose2dOptions options;
-  Tensor weight;  // [in, out/groups, kh, kw]
-  Tensor bias;    // [out], undefined when options.bias_ is false
+  Tensor weight;  ///< [in, out/groups, kh, kw]
+  Tensor bias;    ///< [out], undefined when options.bias_ is false
 };
 ZG_MODULE(ConvTranspose2d);
 

@@ -1,7 +1,8 @@
-// Dropout, as torch.nn.Dropout: in training, each element is zeroed with probability p and
-// the survivors scaled by 1/(1 − p) ("inverted" dropout), so eval needs no rescaling and is
-// the identity. The mask comes from a Generator: the default one, or one given in the
-// options so that a run can keep its dropout stream apart from its other randomness.
+/// \file
+/// Dropout, as torch.nn.Dropout: in training, each element is zeroed with probability p and
+/// the survivors scaled by 1/(1 − p) ("inverted" dropout), so eval needs no rescaling and is
+/// the identity. The mask comes from a Generator: the default one, or one given in the
+/// options so that a run can keep its dropout stream apart from its other randomness.
 #pragma once
 #include "nn/module.h"
 #include "tensor/generator.h"
@@ -9,7 +10,7 @@
 namespace zg::nn {
 
 namespace functional {
-// Identity unless `training`; p in [0, 1]. gen null = the default generator.
+/// Identity unless `training`; p in [0, 1]. gen null = the default generator.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator* gen = nullptr);
 }  // namespace functional
 
@@ -20,7 +21,7 @@ struct DropoutOptions {
     return *this;
   }
   double p;
-  Generator* generator_ = nullptr;  // not owned; must outlive the module
+  Generator* generator_ = nullptr;  ///< not owned; must outlive the module
 };
 
 class DropoutImpl : public Module {

@@ -1,5 +1,6 @@
-// Linear: y = x Wᵀ + b over the last dim, W [out, in]. PyTorch's init: W and b uniform in
-// ±1/√in (kaiming_uniform with a = √5 works out to exactly that bound).
+/// \file
+/// Linear: y = x Wᵀ + b over the last dim, W [out, in]. PyTorch's init: W and b uniform in
+/// ±1/√in (kaiming_uniform with a = √5 works out to exactly that bound).
 #pragma once
 #include "nn/module.h"
 
@@ -22,15 +23,15 @@ class LinearImpl : public Module {
   explicit LinearImpl(const LinearOptions& options);
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
-  // Re-draws the parameters from PyTorch's default distribution.
+  /// Re-draws the parameters from PyTorch's default distribution.
   void reset_parameters();
 
   LinearOptions options;
-  Tensor weight, bias;  // bias undefined when options.bias_ is false
+  Tensor weight, bias;  ///< bias undefined when options.bias_ is false
 };
 ZG_MODULE(Linear);
 
-// An identity and a flatten, so Sequential stacks read like their PyTorch twins.
+/// An identity and a flatten, so Sequential stacks read like their PyTorch twins.
 class IdentityImpl : public Module {
  public:
   IdentityImpl() : Module("Identity") {}

@@ -1,4 +1,5 @@
-// Everything in zg::nn: the module base, layers, initialisation, functional and losses.
+/// \file
+/// Everything in zg::nn: the module base, layers, initialisation, functional and losses.
 #pragma once
 #include "nn/activation.h"
 #include "nn/attention.h"

@@ -1,5 +1,6 @@
-// Pooling and upsampling layers: thin modules over nn/functional_conv.h, with torch's
-// names and defaults (a pooling stride defaults to the kernel size).
+/// \file
+/// Pooling and upsampling layers: thin modules over nn/functional_conv.h, with torch's
+/// names and defaults (a pooling stride defaults to the kernel size).
 #pragma once
 #include <optional>
 #include <string>
@@ -32,8 +33,8 @@ class AvgPool2dImpl : public Module {
 };
 ZG_MODULE(AvgPool2d);
 
-// Upsample(scale_factor, "nearest"): integer factors and nearest mode only; any other mode
-// is refused when the layer is built.
+/// Upsample(scale_factor, "nearest"): integer factors and nearest mode only; any other mode
+/// is refused when the layer is built.
 class UpsampleImpl : public Module {
  public:
   explicit UpsampleImpl(Size2 scale_factor, std::string mode = "nearest");

@@ -1,5 +1,6 @@
-// Sequential: modules applied in order, named "0", "1", ... as in PyTorch, so a state dict
-// of nn::Sequential(Linear, ReLU, Linear) has the keys "0.weight", "2.bias", ...
+/// \file
+/// Sequential: modules applied in order, named "0", "1", ... as in PyTorch, so a state dict
+/// of nn::Sequential(Linear, ReLU, Linear) has the keys "0.weight", "2.bias", ...
 #pragma once
 #include "nn/module.h"
 

@@ -1,10 +1,11 @@
-// The closed set of primitives a device implements. Everything else in zerogen — every
-// differentiable op, every layer — is composed from these, so a new device is one class.
-//
-// Conventions: every tensor argument is a strided view; `out` is written, never resized.
-// Elementwise primitives get operands already broadcast to out's shape (stride 0 on
-// broadcast dims), with the same dtype as out unless stated. Kernels never throw: inputs
-// (dtypes, shapes, index ranges) are validated before a primitive is called.
+/// \file
+/// The closed set of primitives a device implements. Everything else in zerogen — every
+/// differentiable op, every layer — is composed from these, so a new device is one class.
+///
+/// Conventions: every tensor argument is a strided view; `out` is written, never resized.
+/// Elementwise primitives get operands already broadcast to out's shape (stride 0 on
+/// broadcast dims), with the same dtype as out unless stated. Kernels never throw: inputs
+/// (dtypes, shapes, index ranges) are validated before a primitive is called.
 #pragma once
 #include <cstdint>
 
@@ -16,74 +17,74 @@ namespace zg {
 enum class UnaryOp : uint8_t {
   Neg, Abs, Sign, Exp, Log, Log1p, Sqrt, Rsqrt, Square, Sin, Cos, Tanh, Sigmoid, Erf,
   Relu, Silu, Gelu, Softplus,
-  LeakyRelu,  // alpha = negative slope
-  ClampMin,   // max(x, alpha)
-  ClampMax,   // min(x, alpha)
-  PowScalar,  // x^alpha
+  LeakyRelu,  ///< alpha = negative slope
+  ClampMin,   ///< max(x, alpha)
+  ClampMax,   ///< min(x, alpha)
+  PowScalar,  ///< x^alpha
 };
 enum class BinaryOp : uint8_t {
-  Add,  // a + alpha·b
+  Add,  ///< a + alpha·b
   Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge,
 };
 enum class TernaryOp : uint8_t {
-  Where,    // a != 0 ? b : c   (a may have any dtype)
-  Addcmul,  // a + alpha·b·c
-  Addcdiv,  // a + alpha·b/c
+  Where,    ///< a != 0 ? b : c   (a may have any dtype)
+  Addcmul,  ///< a + alpha·b·c
+  Addcdiv,  ///< a + alpha·b/c
 };
 enum class ReduceOp : uint8_t { Sum, Max, Min };
 
 struct Backend {
   virtual ~Backend() = default;
   virtual void fill(const Tensor& out, double value) = 0;
-  virtual void copy(const Tensor& out, const Tensor& src) = 0;  // dtypes may differ
+  virtual void copy(const Tensor& out, const Tensor& src) = 0;  ///< dtypes may differ
   virtual void unary(UnaryOp op, const Tensor& out, const Tensor& a, double alpha) = 0;
   virtual void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
                       double alpha) = 0;
   virtual void ternary(TernaryOp op, const Tensor& out, const Tensor& a, const Tensor& b,
                        const Tensor& c, double alpha) = 0;
-  // out has `in`'s rank with reduced dims of size 1; reduced[d] says which dims reduce.
+  /// out has `in`'s rank with reduced dims of size 1; reduced[d] says which dims reduce.
   virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& in,
                       const std::vector<bool>& reduced) = 0;
-  // values/indices have `in`'s rank with size 1 at `dim` (Max or Min only).
+  /// values/indices have `in`'s rank with size 1 at `dim` (Max or Min only).
   virtual void arg_reduce(ReduceOp op, const Tensor& values, const Tensor& indices,
                           const Tensor& in, int64_t dim) = 0;
-  // out[..., M, N] = a[..., M, K] @ b[..., K, N], float dtypes; the batch dims are already
-  // broadcast to out's (strides may be 0). Transposed operands are passed as views.
+  /// out[..., M, N] = a[..., M, K] @ b[..., K, N], float dtypes; the batch dims are already
+  /// broadcast to out's (strides may be 0). Transposed operands are passed as views.
   virtual void matmul(const Tensor& out, const Tensor& a, const Tensor& b) = 0;
-  // Counter-based stream: element i of a contiguous `out` uses counter offset + i.
+  /// Counter-based stream: element i of a contiguous `out` uses counter offset + i.
   virtual void uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo,
                        double hi) = 0;
   virtual void normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
                       double std) = 0;
-  // out[..i..] = in[..index[..i..]..] along dim; index (int64) has out's shape.
+  /// out[..i..] = in[..index[..i..]..] along dim; index (int64) has out's shape.
   virtual void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) = 0;
-  // out[..index[..i..]..] += src[..i..] along dim; index has src's shape.
+  /// out[..index[..i..]..] += src[..i..] along dim; index has src's shape.
   virtual void scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
                            const Tensor& src) = 0;
-  // (log_)softmax along dim; in and out contiguous with the same shape.
+  /// (log_)softmax along dim; in and out contiguous with the same shape.
   virtual void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) = 0;
 
   // ---- normalisation (BatchNorm, GroupNorm, LayerNorm are built on these two) ----
-  // Statistics over the dims marked in `reduced`: the means of a and b and their biased
-  // covariance E[(a − ā)(b − b̄)]. The three outputs have a's rank with size 1 on reduced
-  // dims; a and b have the same shape and dtype (b may be a itself: cov is then the biased
-  // variance). Computed in two passes per slice (means, then centred products), so no
-  // cancellation; every reduced slice is non-empty. A norm layer's forward needs (x̄, var x)
-  // and its backward Σg and Σg·(x − x̄), which is (ḡ, cov(g, x)): one primitive, one pass.
+  /// Statistics over the dims marked in `reduced`: the means of a and b and their biased
+  /// covariance E[(a − ā)(b − b̄)]. The three outputs have a's rank with size 1 on reduced
+  /// dims; a and b have the same shape and dtype (b may be a itself: cov is then the biased
+  /// variance). Computed in two passes per slice (means, then centred products), so no
+  /// cancellation; every reduced slice is non-empty. A norm layer's forward needs (x̄, var x)
+  /// and its backward Σg and Σg·(x − x̄), which is (ḡ, cov(g, x)): one primitive, one pass.
   virtual void moments(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov,
                        const Tensor& a, const Tensor& b, const std::vector<bool>& reduced) = 0;
-  // out = a·s + b·t + c with every operand already broadcast to out's shape; b and t may
-  // both be undefined (out = a·s + c). The one elementwise pass of a norm layer: forward
-  // y = x·scale + shift, backward dx = g·A + x·B + C, with per-channel coefficients.
+  /// out = a·s + b·t + c with every operand already broadcast to out's shape; b and t may
+  /// both be undefined (out = a·s + c). The one elementwise pass of a norm layer: forward
+  /// y = x·scale + shift, backward dx = g·A + x·B + C, with per-channel coefficients.
   virtual void affine(const Tensor& out, const Tensor& a, const Tensor& s, const Tensor& b,
                       const Tensor& t, const Tensor& c) = 0;
 
-  // Sliding windows (tensor/conv.h): in [N, C, H, W] (any strides) -> cols [N, C·kh·kw, L]
-  // with cols.stride(2) == 1 (the N and C·kh·kw strides are free, so a caller can lay the
-  // columns of several samples side by side for one GEMM). Padding reads as 0.
+  /// Sliding windows (tensor/conv.h): in [N, C, H, W] (any strides) -> cols [N, C·kh·kw, L]
+  /// with cols.stride(2) == 1 (the N and C·kh·kw strides are free, so a caller can lay the
+  /// columns of several samples side by side for one GEMM). Padding reads as 0.
   virtual void im2col(const Tensor& cols, const Tensor& in, const Window2d& win) = 0;
-  // The adjoint: out [N, C, H, W] contiguous, overwritten with the sum of every column
-  // entry that im2col would have read from each position; cols as for im2col.
+  /// The adjoint: out [N, C, H, W] contiguous, overwritten with the sum of every column
+  /// entry that im2col would have read from each position; cols as for im2col.
   virtual void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) = 0;
 };
 

@@ -1,6 +1,7 @@
-// Sliding windows over [N, C, H, W] tensors: the geometry, im2col/col2im, and the three
-// bilinear maps a convolution is made of. All are differentiable (autograd/ops/conv.cpp);
-// nn/functional_conv.h builds conv2d, conv_transpose2d and the pooling ops on them.
+/// \file
+/// Sliding windows over [N, C, H, W] tensors: the geometry, im2col/col2im, and the three
+/// bilinear maps a convolution is made of. All are differentiable (autograd/ops/conv.cpp);
+/// nn/functional_conv.h builds conv2d, conv_transpose2d and the pooling ops on them.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -9,36 +10,38 @@
 
 namespace zg {
 
-// A 2-D window: kernel (kh, kw), stride, zero padding and dilation, one pair per axis.
-// Output position (oh, ow) reads input (oh·sh − ph + i·dh, ow·sw − pw + j·dw) for kernel
-// offset (i, j); out_h(H) = ⌊(H + 2ph − dh(kh − 1) − 1) / sh⌋ + 1.
+/// A 2-D window: kernel (kh, kw), stride, zero padding and dilation, one pair per axis.
+/// Output position (oh, ow) reads input (oh·sh − ph + i·dh, ow·sw − pw + j·dw) for kernel
+/// offset (i, j); out_h(H) = ⌊(H + 2ph − dh(kh − 1) − 1) / sh⌋ + 1.
 struct Window2d {
   int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
   int64_t out_h(int64_t h) const { return (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1; }
   int64_t out_w(int64_t w) const { return (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1; }
-  // "kernel=(3, 3), stride=(2, 2), padding=(1, 1), dilation=(1, 1)" for messages.
+  /// "kernel=(3, 3), stride=(2, 2), padding=(1, 1), dilation=(1, 1)" for messages.
   std::string str() const;
-  // Throws naming `op` unless sizes are positive, padding non-negative, and the dilated
-  // kernel fits in the padded H×W input.
+  /// Throws naming `op` unless sizes are positive, padding non-negative, and the dilated
+  /// kernel fits in the padded H×W input.
   void check(int64_t h, int64_t w, const char* op) const;
 };
 
-// cols[n, (c·kh + i)·kw + j, oh·out_w + ow] = x[n, c, ih, iw] (0 where (ih, iw) is padding):
-// [N, C, H, W] -> [N, C·kh·kw, out_h·out_w], as torch.nn.functional.unfold.
+/// cols[n, (c·kh + i)·kw + j, oh·out_w + ow] = x[n, c, ih, iw] (0 where (ih, iw) is padding):
+/// [N, C, H, W] -> [N, C·kh·kw, out_h·out_w], as torch.nn.functional.unfold.
 Tensor im2col(const Tensor& x, const Window2d& win);
-// The adjoint of im2col (overlapping windows add up), as torch.nn.functional.fold:
-// [N, C·kh·kw, L] -> [N, C, h, w] with L = out_h(h)·out_w(w).
+/// The adjoint of im2col (overlapping windows add up), as torch.nn.functional.fold:
+/// [N, C·kh·kw, L] -> [N, C, h, w] with L = out_h(h)·out_w(w).
 Tensor col2im(const Tensor& cols, int64_t h, int64_t w, const Window2d& win);
 
-// A grouped 2-D cross-correlation y = x ⋆ w is bilinear in (x, w), so its backward is made
-// of two more bilinear maps, and each of the three has the other two as derivatives:
-//   conv2d_forward:          x [N, C, H, W], w [O, C/groups, kh, kw] -> y [N, O, OH, OW]
-//   conv2d_backward_input:   g [N, O, OH, OW], w -> gx [N, C, H, W]    (the adjoint in x)
-//   conv2d_backward_weight:  x, g -> gw [O, C/groups, kh, kw]          (the adjoint in w)
-// Each runs as chunked im2col + GEMM without materialising im2col of the whole batch
-// (see tensor/raw_conv.cpp); the window's kernel size must match w's. The first two take an
-// optional bias (one per output channel: [O], resp. [C]) added in the same pass over the
-// output, which is how conv2d and conv_transpose2d apply theirs.
+/// A grouped 2-D cross-correlation y = x ⋆ w is bilinear in (x, w), so its backward is made
+/// of two more bilinear maps, and each of the three has the other two as derivatives:
+/// \code{.unparsed}
+///   conv2d_forward:          x [N, C, H, W], w [O, C/groups, kh, kw] -> y [N, O, OH, OW]
+///   conv2d_backward_input:   g [N, O, OH, OW], w -> gx [N, C, H, W]    (the adjoint in x)
+///   conv2d_backward_weight:  x, g -> gw [O, C/groups, kh, kw]          (the adjoint in w)
+/// \endcode
+/// Each runs as chunked im2col + GEMM without materialising im2col of the whole batch
+/// (see tensor/raw_conv.cpp); the window's kernel size must match w's. The first two take an
+/// optional bias (one per output channel: [O], resp. [C]) added in the same pass over the
+/// output, which is how conv2d and conv_transpose2d apply theirs.
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Window2d& win, int64_t groups,
                       const Tensor& bias = {});
 Tensor conv2d_backward_input(const Tensor& g, const Tensor& w, int64_t h, int64_t wd,
@@ -46,9 +49,9 @@ Tensor conv2d_backward_input(const Tensor& g, const Tensor& w, int64_t h, int64_
 Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g, const Window2d& win,
                               int64_t groups);
 
-// How many bytes of im2col columns the convolution maps unfold at a time (default 2 MiB, or
-// ZEROGEN_CONV_CHUNK_KB from the environment). A tuning knob; tests set it small so that
-// several chunks, and one-sample chunks, are exercised.
+/// How many bytes of im2col columns the convolution maps unfold at a time (default 2 MiB, or
+/// ZEROGEN_CONV_CHUNK_KB from the environment). A tuning knob; tests set it small so that
+/// several chunks, and one-sample chunks, are exercised.
 void set_conv_chunk_bytes(int64_t bytes);
 int64_t conv_chunk_bytes();
 

@@ -1,5 +1,6 @@
-// Element types and devices. Three dtypes cover the library: float32 for training,
-// float64 for gradcheck and derivation checks, int64 for labels and indices.
+/// \file
+/// Element types and devices. Three dtypes cover the library: float32 for training,
+/// float64 for gradcheck and derivation checks, int64 for labels and indices.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,7 +38,7 @@ constexpr DType dtype_of<double>() { return kFloat64; }
 template <>
 constexpr DType dtype_of<int64_t>() { return kInt64; }
 
-// Calls f(T{}) with T the C++ type of `t`: the one switch every kernel dispatches through.
+/// Calls f(T{}) with T the C++ type of `t`: the one switch every kernel dispatches through.
 template <class F>
 decltype(auto) visit_dtype(DType t, F&& f) {
   switch (t) {

@@ -1,5 +1,6 @@
-// fmt support: fmt::print("{}", t) prints values like torch, then shape, dtype and grad info.
-// Tensors with more than 1000 elements show the first and last 3 entries of each dim.
+/// \file
+/// fmt support: fmt::print("{}", t) prints values like torch, then shape, dtype and grad info.
+/// Tensors with more than 1000 elements show the first and last 3 entries of each dim.
 #pragma once
 #include <fmt/format.h>
 
@@ -11,6 +12,8 @@ namespace zg {
 std::string to_string(const Tensor& t);
 }
 
+// Hidden from Doxygen: it cannot place a specialisation in fmt's namespace, which it never reads.
+/// \cond
 template <>
 struct fmt::formatter<zg::Tensor> : fmt::formatter<std::string> {
   template <class Ctx>
@@ -18,3 +21,4 @@ struct fmt::formatter<zg::Tensor> : fmt::formatter<std::string> {
     return fmt::formatter<std::string>::format(zg::to_string(t), ctx);
   }
 };
+/// \endcond

@@ -1,7 +1,8 @@
-// Seedable, counter-based random numbers (Philox4x32-10, Salmon et al. 2011).
-//
-// Element i of a draw is a pure function of (seed, offset + i), so the stream is the same
-// whatever the thread count or device, and a generator's whole state is two integers.
+/// \file
+/// Seedable, counter-based random numbers (Philox4x32-10, Salmon et al. 2011).
+///
+/// Element i of a draw is a pure function of (seed, offset + i), so the stream is the same
+/// whatever the thread count or device, and a generator's whole state is two integers.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -10,7 +11,7 @@ namespace zg {
 
 std::array<uint32_t, 4> philox4x32(uint64_t counter, uint64_t key);
 
-// Uniform in (0, 1] with 53 random bits, from a 64-bit draw (never 0, so log() is safe).
+/// Uniform in (0, 1] with 53 random bits, from a 64-bit draw (never 0, so log() is safe).
 inline double uniform_from_bits(uint32_t hi, uint32_t lo) {
   uint64_t bits = (static_cast<uint64_t>(hi) << 32 | lo) >> 11;
   return (static_cast<double>(bits) + 1.0) * 0x1.0p-53;
@@ -23,7 +24,7 @@ class Generator {
   uint64_t seed() const { return seed_; }
   uint64_t offset() const { return offset_; }
   void set_state(uint64_t seed, uint64_t offset) { seed_ = seed; offset_ = offset; }
-  // Reserves n counters and returns the first.
+  /// Reserves n counters and returns the first.
   uint64_t advance(uint64_t n) { uint64_t o = offset_; offset_ += n; return o; }
 
  private:

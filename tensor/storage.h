@@ -1,5 +1,6 @@
-// A flat, ref-counted buffer of bytes on one device. Views share it; the version counter
-// counts in-place writes so autograd can tell when a tensor it saved was modified.
+/// \file
+/// A flat, ref-counted buffer of bytes on one device. Views share it; the version counter
+/// counts in-place writes so autograd can tell when a tensor it saved was modified.
 #pragma once
 #include <cstddef>
 #include <cstdint>

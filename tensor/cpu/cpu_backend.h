@@ -1,5 +1,6 @@
-// The CPU device: OpenBLAS for GEMM, OpenMP-parallel strided loops for everything else.
-// Its methods are spread over the files of this folder by primitive family.
+/// \file
+/// The CPU device: OpenBLAS for GEMM, OpenMP-parallel strided loops for everything else.
+/// Its methods are spread over the files of this folder by primitive family.
 #pragma once
 #include "tensor/backend.h"
 

@@ -1,10 +1,11 @@
-// Strided N-operand loops for the CPU kernels.
-//
-// An elementwise kernel sees only its innermost loop: `inner(ptrs, strides, n)` gets one
-// pointer per operand and byte strides along the innermost (coalesced) dim. Dims that are
-// laid out back to back in every operand are merged first, so a contiguous tensor becomes
-// one long row and the compiler can vectorise the inner loop. Work above `kGrain` elements
-// is split over the OpenMP threads; below it no thread is woken.
+/// \file
+/// Strided N-operand loops for the CPU kernels.
+///
+/// An elementwise kernel sees only its innermost loop: `inner(ptrs, strides, n)` gets one
+/// pointer per operand and byte strides along the innermost (coalesced) dim. Dims that are
+/// laid out back to back in every operand are merged first, so a contiguous tensor becomes
+/// one long row and the compiler can vectorise the inner loop. Work above `kGrain` elements
+/// is split over the OpenMP threads; below it no thread is woken.
 #pragma once
 #include <omp.h>
 
@@ -38,13 +39,13 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, F&& f) {
 
 template <size_t N>
 struct Geometry {
-  std::vector<int64_t> shape;                    // coalesced, size-1 dims dropped
-  std::array<std::vector<int64_t>, N> strides;   // bytes, per operand
+  std::vector<int64_t> shape;                    ///< coalesced, size-1 dims dropped
+  std::array<std::vector<int64_t>, N> strides;   ///< bytes, per operand
   std::array<char*, N> base;
   int64_t numel = 1;
 };
 
-// Operands must all have `shape` (broadcast operands as stride-0 views).
+/// Operands must all have `shape` (broadcast operands as stride-0 views).
 template <size_t N>
 Geometry<N> make_geometry(const Shape& shape, const std::array<const Tensor*, N>& ops) {
   Geometry<N> g;
@@ -78,7 +79,7 @@ Geometry<N> make_geometry(const Shape& shape, const std::array<const Tensor*, N>
   return g;
 }
 
-// Runs inner(ptrs, inner_strides, n) over all elements, rows split across threads.
+/// Runs inner(ptrs, inner_strides, n) over all elements, rows split across threads.
 template <size_t N, class F>
 void for_each(const Geometry<N>& g, F&& inner, bool parallel = true) {
   if (g.numel == 0) return;

@@ -1,13 +1,14 @@
-// Branch-free float32 transcendentals that GCC vectorises inside `#pragma omp simd` loops.
-//
-// std::exp/log/tanh/erf are calls into libm (errno, no vector variants without -ffast-math),
-// so a loop over them runs one element at a time. These are inline, use only arithmetic,
-// integer bit tricks and selects. Max error against the exact (double-precision) value, over a
-// sweep of every 13th float (tests/tensor/test_cpu_math.cpp checks a coarser one): exp 0.98,
-// log 0.75, tanh 1.31, sigmoid 1.46, silu 1.69, erf 1.40, erfc 2.71, gelu 3.70 ulp (glibc's
-// erfcf: 2.8). Special values are those of the C library: exp(-inf) = 0, exp(inf) = inf,
-// log(0) = -inf, log(x < 0) = NaN, tanh(±large) = ±1, NaN in -> NaN out. Polynomials are
-// near-minimax fits (Lawson's algorithm, mpmath references), except log's (fdlibm's logf).
+/// \file
+/// Branch-free float32 transcendentals that GCC vectorises inside `#pragma omp simd` loops.
+///
+/// std::exp/log/tanh/erf are calls into libm (errno, no vector variants without -ffast-math),
+/// so a loop over them runs one element at a time. These are inline, use only arithmetic,
+/// integer bit tricks and selects. Max error against the exact (double-precision) value, over a
+/// sweep of every 13th float (tests/tensor/test_cpu_math.cpp checks a coarser one): exp 0.98,
+/// log 0.75, tanh 1.31, sigmoid 1.46, silu 1.69, erf 1.40, erfc 2.71, gelu 3.70 ulp (glibc's
+/// erfcf: 2.8). Special values are those of the C library: exp(-inf) = 0, exp(inf) = inf,
+/// log(0) = -inf, log(x < 0) = NaN, tanh(±large) = ±1, NaN in -> NaN out. Polynomials are
+/// near-minimax fits (Lawson's algorithm, mpmath references), except log's (fdlibm's logf).
 #pragma once
 #include <bit>
 #include <cmath>
@@ -20,22 +21,22 @@ namespace zg::cpu::vm {
 
 ZG_VM_INLINE float as_float(int32_t i) { return std::bit_cast<float>(i); }
 ZG_VM_INLINE int32_t as_int(float f) { return std::bit_cast<int32_t>(f); }
-// Bit-pattern difference without signed overflow (any float may arrive, NaN included).
+/// Bit-pattern difference without signed overflow (any float may arrive, NaN included).
 ZG_VM_INLINE int32_t sub_bits(float f, uint32_t c) {
   return static_cast<int32_t>(std::bit_cast<uint32_t>(f) - c);
 }
 
-// Bitwise select (c ? a : b). A plain ?: between two computed values may be compiled as a
-// branch (GCC will not speculate trapping float ops), and a branch stops vectorisation.
+/// Bitwise select (c ? a : b). A plain ?: between two computed values may be compiled as a
+/// branch (GCC will not speculate trapping float ops), and a branch stops vectorisation.
 ZG_VM_INLINE float select(bool c, float a, float b) {
   const int32_t m = -static_cast<int32_t>(c);
   return as_float((as_int(a) & m) | (as_int(b) & ~m));
 }
 
-// mul·2^k·e^(x + tail), for a tiny tail (|tail| < 2^-10) and 0 <= k <= 24. x = n·ln2 + r,
-// |r| <= ln2/2, e^r = 1 + r + r²·P(r); mul·e^r is one fma, and the 2^n scaling is done in two
-// halves so results in the subnormal range are rounded once. tail, k and mul let erfc and
-// silu keep their accuracy where an intermediate e^x would be inexact or subnormal.
+/// mul·2^k·e^(x + tail), for a tiny tail (|tail| < 2^-10) and 0 <= k <= 24. x = n·ln2 + r,
+/// |r| <= ln2/2, e^r = 1 + r + r²·P(r); mul·e^r is one fma, and the 2^n scaling is done in two
+/// halves so results in the subnormal range are rounded once. tail, k and mul let erfc and
+/// silu keep their accuracy where an intermediate e^x would be inexact or subnormal.
 template <bool kClamp = true>
 ZG_VM_INLINE float exp_tail(float x, float tail = 0.0f, int32_t k = 0, float mul = 1.0f) {
   constexpr float kShift = 0x1.8p23f;  // adding it rounds |v| < 2^22 to an integer
@@ -65,8 +66,8 @@ ZG_VM_INLINE float exp_tail(float x, float tail = 0.0f, int32_t k = 0, float mul
 
 ZG_VM_INLINE float exp(float x) { return exp_tail(x); }
 
-// log x: x = 2^k·m, m in [√½, √2), f = m - 1, s = f/(2 + f),
-// log(1 + f) = f - f²/2 + s·(f²/2 + R(s²)) (the fdlibm/FreeBSD logf scheme and coefficients).
+/// log x: x = 2^k·m, m in [√½, √2), f = m - 1, s = f/(2 + f),
+/// log(1 + f) = f - f²/2 + s·(f²/2 + R(s²)) (the fdlibm/FreeBSD logf scheme and coefficients).
 ZG_VM_INLINE float log(float x) {
   const bool sub = x < 0x1p-126f;  // subnormal (or <= 0, fixed up below): scale by 2^23
   const float xs = x * select(sub, 0x1p23f, 1.0f);
@@ -86,7 +87,7 @@ ZG_VM_INLINE float log(float x) {
   return select(std::bit_cast<uint32_t>(x) - 1u < 0x7f7fffffu, y, special);
 }
 
-// tanh x: x + x³·P(x²) below 0.625, else sign(x)·(1 - 2/(e^{2|x|} + 1)).
+/// tanh x: x + x³·P(x²) below 0.625, else sign(x)·(1 - 2/(e^{2|x|} + 1)).
 ZG_VM_INLINE float tanh(float x) {
   const float a = std::fabs(x), z = x * x;
   float p = 0x1.2c867ep-9f;
@@ -100,8 +101,8 @@ ZG_VM_INLINE float tanh(float x) {
   return select(a < 0.625f, small, large);
 }
 
-// num/(1 + e) for 0 <= e <= 1, rounded about once: 1 + e is kept as head + exact tail and
-// the quotient gets one Newton correction.
+/// num/(1 + e) for 0 <= e <= 1, rounded about once: 1 + e is kept as head + exact tail and
+/// the quotient gets one Newton correction.
 ZG_VM_INLINE float div_one_plus(float num, float num_tail, float e) {
   const float d = 1.0f + e, dt = (1.0f - d) + e;  // 1 + e = d + dt exactly
   const float rd = 1.0f / d, q = num * rd;
@@ -109,15 +110,15 @@ ZG_VM_INLINE float div_one_plus(float num, float num_tail, float e) {
   return std::fma(res, rd, q);
 }
 
-// 1/(1 + e^-x) = num/(1 + e^{-|x|}) with num = 1 (x >= 0) or e^{-|x|}: nothing overflows,
-// and large negative x keep their relative accuracy.
+/// 1/(1 + e^-x) = num/(1 + e^{-|x|}) with num = 1 (x >= 0) or e^{-|x|}: nothing overflows,
+/// and large negative x keep their relative accuracy.
 ZG_VM_INLINE float sigmoid(float x) {
   const float e = exp(-std::fabs(x));
   return div_one_plus(select(x >= 0.0f, 1.0f, e), 0.0f, e);
 }
 
-// x·sigmoid(x); for x < 0 the numerator x·e^x is formed from 2^24·e^x, which stays normal
-// where e^x alone would be subnormal and inexact.
+/// x·sigmoid(x); for x < 0 the numerator x·e^x is formed from 2^24·e^x, which stays normal
+/// where e^x alone would be subnormal and inexact.
 ZG_VM_INLINE float silu(float x) {
   const float es = exp_tail(-std::fabs(x), 0.0f, 24), e = es * 0x1p-24f;
   const bool pos = x >= 0.0f;
@@ -126,7 +127,7 @@ ZG_VM_INLINE float silu(float x) {
   return select(x > 20.0f, x, y * select(pos, 1.0f, 0x1p-24f));  // silu(x > 17.4) rounds to x
 }
 
-// erf x for |x| < 0.75: x·(c0 + x²·Q(x²)), with c0 = 2/√π as head + tail.
+/// erf x for |x| < 0.75: x·(c0 + x²·Q(x²)), with c0 = 2/√π as head + tail.
 ZG_VM_INLINE float erf_small(float x) {
   const float z = x * x;
   float p = -0x1.703d04p-11f;
@@ -137,11 +138,11 @@ ZG_VM_INLINE float erf_small(float x) {
   return std::fma(x, 0x1.20dd76p+0f, x * std::fma(z, p, -0x1.f7ac92p-25f));
 }
 
-// erfc(h + l) for a head h and a tiny tail l (|l| <= 2^-20 |h|), so callers can pass an
-// argument that is not representable (gelu's x/√2); scaled by 2^k where h >= 0. For a = |h|:
-// erfc(a) = exp(-a²)·G(r), r = 1/(a + 2), G a degree-11 polynomial (well conditioned in r,
-// where N. Juffa's q = (a-2)/(a+2) = 1 - 4r is not); the roundings of a², of a + 2 and of r
-// go into exp's tail. erfc(-a) = 2 - erfc(a). One division, one exp: gelu's cost.
+/// erfc(h + l) for a head h and a tiny tail l (|l| <= 2^-20 |h|), so callers can pass an
+/// argument that is not representable (gelu's x/√2); scaled by 2^k where h >= 0. For a = |h|:
+/// erfc(a) = exp(-a²)·G(r), r = 1/(a + 2), G a degree-11 polynomial (well conditioned in r,
+/// where N. Juffa's q = (a-2)/(a+2) = 1 - 4r is not); the roundings of a², of a + 2 and of r
+/// go into exp's tail. erfc(-a) = 2 - erfc(a). One division, one exp: gelu's cost.
 ZG_VM_INLINE float erfc2(float h, float l, int32_t k = 0) {
   constexpr float kMax = 10.0546875f;  // erfc underflows to 0 beyond (selected at the end)
   const bool neg = h < 0.0f;
@@ -174,14 +175,14 @@ ZG_VM_INLINE float erfc2(float h, float l, int32_t k = 0) {
 
 ZG_VM_INLINE float erfc(float x) { return erfc2(x, 0.0f); }
 
-// erf x: erf_small below 0.75, else ±(1 - erfc|x|).
+/// erf x: erf_small below 0.75, else ±(1 - erfc|x|).
 ZG_VM_INLINE float erf(float x) {
   const float large = std::copysign(1.0f - erfc2(std::fabs(x), 0.0f), x);
   return select(std::fabs(x) < 0.75f, erf_small(x), large);
 }
 
-// Exact gelu x·Φ(x) = ½·x·erfc(-x/√2), with -x/√2 carried as head + tail so Φ keeps its
-// relative accuracy far into the negative tail (where 1 + erf(x/√2) would cancel).
+/// Exact gelu x·Φ(x) = ½·x·erfc(-x/√2), with -x/√2 carried as head + tail so Φ keeps its
+/// relative accuracy far into the negative tail (where 1 + erf(x/√2) would cancel).
 ZG_VM_INLINE float gelu(float x) {
   constexpr float kHi = 0x1.6a09e6p-1f, kLo = 0x1.9fcef4p-27f;  // √½ = kHi + kLo
   const float h = -x * kHi;
