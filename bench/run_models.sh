@@ -6,8 +6,8 @@
 #   bench/run_models.sh                       # threads 1 and 2, 3 rounds, 20 steps, 5 warm-up
 #   ROUNDS=5 REPS=30 THREADS="1 2" WORKLOADS="w2 w3" bench/run_models.sh
 #
-# The UNet workloads dominate: about 1 s per W4/W5 step on 2 cores, so a default run takes
-# roughly 25 minutes.
+# The UNet workloads dominate (PyTorch: ~0.9-1.3 s per W4/W5 step, ~0.3-0.5 s per W4s step
+# on the 2-core machine), so a default run takes roughly 15-20 minutes.
 #
 # Builds bench_models (Release) in $BUILD (default build-bench/); for each thread count and
 # round runs zerogen then torch (A B A B ...), each a fresh process pinned to the same thread
