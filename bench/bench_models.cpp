@@ -1,17 +1,24 @@
-// zerogen side of W2 (MLP-VAE step) and W3 (DCGAN step) of WORKLOADS.md; the PyTorch side is
+// zerogen side of W2 (MLP-VAE step), W3 (DCGAN step), W4 (DDPM UNet step), W4s (DDPM
+// reverse step) and W5 (NCSN step) of WORKLOADS.md; the PyTorch side is
 // bench/torch_models.py, with the same architectures (the parameter counts are printed and
-// must agree), the same batch and optimiser. A step is forward + backward + optimiser step.
+// must agree), the same batch, losses and optimiser. A step is forward + backward + optimiser
+// step, except W4s: one reverse (sampling) step, a UNet forward without gradients.
 //
-//   bench_models --workload w2|w3 [--threads N] [--reps R] [--warmup W]
+//   bench_models --workload w2|w3|w4|w4s|w5 [--threads N] [--reps R] [--warmup W]
 // prints CSV,zerogen,<workload>,<threads>,<median_ms>,<params>,<peak_rss_mib>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <functional>
+#include <map>
 
+#include "autograd/grad_mode.h"
 #include "models/dcgan.h"
+#include "models/diffusion_schedule.h"
+#include "models/unet.h"
 #include "models/vae.h"
 #include "optim/optim.h"
 #include "tensor/cpu/runtime.h"
@@ -65,21 +72,100 @@ static Workload make_w3() {
   return {step, g->num_parameters() + d->num_parameters(), {g, d, opt_g, opt_d}};
 }
 
+// The DDPM tables for the 0-based t = 0..999 of the UNet's input (schedule index t + 1).
+struct DDPMTables {
+  Tensor sqrt_alpha_bar, sqrt_one_minus_alpha_bar;  // [1000], gathered per example
+  models::DiffusionSchedule schedule = models::DiffusionSchedule::linear();
+  DDPMTables() {
+    std::vector<float> a, b;
+    for (int t = 1; t <= schedule.T; ++t) {
+      a.push_back(static_cast<float>(std::sqrt(schedule.alpha_bar[t])));
+      b.push_back(static_cast<float>(std::sqrt(schedule.one_minus_alpha_bar[t])));
+    }
+    sqrt_alpha_bar = from_vector(a);
+    sqrt_one_minus_alpha_bar = from_vector(b);
+  }
+};
+
+// W4: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε, t uniform in [0, 1000); loss = mean (ε̂(x_t, t) − ε)².
+static Workload make_w4() {
+  auto model = std::make_shared<models::UNetImpl>();
+  auto opt = std::make_shared<optim::Adam>(model->parameters(), optim::AdamOptions{.lr = 2e-4});
+  auto tables = std::make_shared<DDPMTables>();
+  Tensor x0 = rand({64, 1, 28, 28}) * 2.0 - 1.0;
+  auto step = [=] {
+    Tensor t = randint(0, 1000, {64});
+    Tensor eps = randn({64, 1, 28, 28});
+    Tensor xt = x0 * tables->sqrt_alpha_bar.index_select(0, t).view({64, 1, 1, 1}) +
+                eps * tables->sqrt_one_minus_alpha_bar.index_select(0, t).view({64, 1, 1, 1});
+    Tensor loss = nn::functional::mse_loss(model->forward(xt, t), eps);
+    opt->zero_grad();
+    loss.backward();
+    opt->step();
+  };
+  return {step, model->num_parameters(), {model, opt, tables}};
+}
+
+// W4s: one ancestral step x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε̂) / √α_t + √β̃_t·z, t running
+// down from 1000 (and around again), in eval mode without gradients.
+static Workload make_w4s() {
+  auto model = std::make_shared<models::UNetImpl>();
+  model->eval();
+  auto s = std::make_shared<models::DiffusionSchedule>(models::DiffusionSchedule::linear());
+  auto x = std::make_shared<Tensor>(randn({64, 1, 28, 28}));
+  auto next_t = std::make_shared<int>(s->T);
+  auto step = [=] {
+    NoGradGuard no_grad;
+    const int t = *next_t;
+    *next_t = t > 1 ? t - 1 : s->T;
+    Tensor eps = model->forward(*x, full({64}, t - 1));
+    Tensor mean = (*x - eps * (s->beta[t] / std::sqrt(s->one_minus_alpha_bar[t]))) *
+                  (1.0 / std::sqrt(s->alpha[t]));
+    *x = t > 1 ? mean + randn({64, 1, 28, 28}) * std::sqrt(s->posterior_variance(t)) : mean;
+  };
+  return {step, model->num_parameters(), {model, s, x, next_t}};
+}
+
+// W5: σ from 10 geometric levels 1.0 … 0.01, x̃ = x + σz, the UNet's output s(x̃, 1000·log σ)
+// read as the score; denoising score matching with λ(σ) = σ² (NCSN):
+// loss = mean over the batch of ½‖σ·s + z‖² (= ½σ²‖s − (−z/σ)‖²).
+static Workload make_w5() {
+  auto model = std::make_shared<models::UNetImpl>();
+  auto opt = std::make_shared<optim::Adam>(model->parameters(), optim::AdamOptions{.lr = 2e-4});
+  Tensor sigmas = (linspace(0.0, std::log(0.01), 10)).exp();
+  Tensor x0 = rand({64, 1, 28, 28});
+  auto step = [=] {
+    Tensor sigma = sigmas.index_select(0, randint(0, 10, {64}));
+    Tensor z = randn({64, 1, 28, 28});
+    Tensor s4 = sigma.view({64, 1, 1, 1});
+    Tensor score = model->forward(x0 + s4 * z, models::noise_level_to_time(sigma));
+    Tensor loss = (score * s4 + z).square().sum() * (0.5 / 64);
+    opt->zero_grad();
+    loss.backward();
+    opt->step();
+  };
+  return {step, model->num_parameters(), {model, opt}};
+}
+
 int main(int argc, char** argv) {
   // bench/run_models.sh sets the same OpenBLAS/OpenMP environment for both frameworks, so
   // this changes nothing there; run by hand, it gives the CLI's settings.
   zg::cpu::tune_cpu_environment(argv);
-  CLI::App app{"W2/W3 step times"};
+  CLI::App app{"W2-W5 step times"};
   std::string workload;
   int threads = 1, reps = 20, warmup = 5;
-  app.add_option("--workload", workload)->required()->check(CLI::IsMember({"w2", "w3"}));
+  app.add_option("--workload", workload)
+      ->required()
+      ->check(CLI::IsMember({"w2", "w3", "w4", "w4s", "w5"}));
   app.add_option("--threads", threads);
   app.add_option("--reps", reps);
   app.add_option("--warmup", warmup);
   CLI11_PARSE(app, argc, argv);
   set_num_threads(threads);
   manual_seed(0);
-  Workload w = workload == "w2" ? make_w2() : make_w3();
+  const std::map<std::string, std::function<Workload()>> makers = {
+      {"w2", make_w2}, {"w3", make_w3}, {"w4", make_w4}, {"w4s", make_w4s}, {"w5", make_w5}};
+  Workload w = makers.at(workload)();
   for (int i = 0; i < warmup; ++i) w.step();
   std::vector<double> ms;
   for (int i = 0; i < reps; ++i) {

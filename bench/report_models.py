@@ -15,7 +15,10 @@ sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from report_core import cpu_model, git_rev, torch_version  # noqa: E402
 
 NAMES = {"w2": "W2 MLP-VAE step (batch 128, Adam)",
-         "w3": "W3 DCGAN step (batch 64, D then G, Adam)"}
+         "w3": "W3 DCGAN step (batch 64, D then G, Adam)",
+         "w4": "W4 DDPM UNet step (batch 64, ε-MSE, Adam)",
+         "w4s": "W4s DDPM reverse step (UNet forward, no grad, batch 64)",
+         "w5": "W5 NCSN step (batch 64, DSM λ(σ) = σ², Adam)"}
 
 
 def main():
@@ -39,12 +42,13 @@ def main():
     threads = sorted({k[2] for k in ms})
     works = sorted({k[1] for k in ms})
     import datetime
-    out = ["## W2 MLP-VAE and W3 DCGAN training steps\n",
+    out = ["## W2 to W5: model steps\n",
            f"- command: `{args.command}`",
            f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}; zerogen "
            f"{git_rev()}; PyTorch {torch_version()} (Debian, CPU); CPU: {cpu_model()}",
            "- protocol: each framework in a fresh process, warm-up steps then timed steps "
-           "(forward + backward + optimiser step on synthetic data), median per process; rounds "
+           "(forward + backward + optimiser step on synthetic data; for W4s one reverse step: "
+           "a UNet forward without gradients and the update), median per process; rounds "
            "alternate zerogen and torch; the ratio is zerogen/torch per round, median over "
            "rounds (< 1: zerogen faster). Peak RSS is the process's maximum resident set "
            "(torch's includes its larger library).",

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# W2 (MLP-VAE step) and W3 (DCGAN step) of WORKLOADS.md, zerogen side by side with PyTorch;
-# writes bench/models.md (part of bench/README.md).
+# W2 (MLP-VAE step), W3 (DCGAN step), W4 (DDPM UNet step), W4s (DDPM reverse step) and W5
+# (NCSN step) of WORKLOADS.md, zerogen side by side with PyTorch; writes bench/models.md (part
+# of bench/README.md).
 #
 #   bench/run_models.sh                       # threads 1 and 2, 3 rounds, 20 steps, 5 warm-up
 #   ROUNDS=5 REPS=30 THREADS="1 2" WORKLOADS="w2 w3" bench/run_models.sh
+#
+# The UNet workloads dominate (PyTorch: ~0.9-1.3 s per W4/W5 step, ~0.3-0.5 s per W4s step
+# on the 2-core machine), so a default run takes roughly 15-20 minutes.
 #
 # Builds bench_models (Release) in $BUILD (default build-bench/); for each thread count and
 # round runs zerogen then torch (A B A B ...), each a fresh process pinned to the same thread
@@ -15,7 +19,7 @@ ROUNDS=${ROUNDS:-3}
 REPS=${REPS:-20}
 WARMUP=${WARMUP:-5}
 THREADS=${THREADS:-"1 2"}
-WORKLOADS=${WORKLOADS:-"w2 w3"}
+WORKLOADS=${WORKLOADS:-"w2 w3 w4 w4s w5"}
 BUILD=${BUILD:-build-bench}
 JOBS=${JOBS:-1}
 source bench/common.sh

@@ -27,4 +27,25 @@ inline bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, doubl
   return true;
 }
 
+// Every element of `ours` within rtol·|ref| + atol·max(1, max|ref|) of the reference `ref`
+// (one failed check naming `what`, the worst difference and the first bad element).
+inline void check_close_to_ref(const Tensor& ours, const Tensor& ref, const std::string& what,
+                               double rtol, double atol) {
+  INFO(what);
+  REQUIRE(ours.defined());
+  REQUIRE(ours.shape() == ref.shape());
+  auto a = ours.to_vector<double>(), b = ref.to_vector<double>();
+  double scale = 1.0, worst = 0.0;
+  for (double v : b) scale = std::max(scale, std::abs(v));
+  size_t bad = 0, where = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    double err = std::abs(a[i] - b[i]), tol = rtol * std::abs(b[i]) + atol * scale;
+    if (!(err <= tol)) ++bad, where = i;
+    worst = std::max(worst, err);
+  }
+  INFO("max |diff| = " << worst << "; " << bad << " bad elements, the last " << where << ": "
+                       << (bad ? a[where] : 0) << " vs " << (bad ? b[where] : 0));
+  CHECK(bad == 0);
+}
+
 }  // namespace zg::test

@@ -58,21 +58,7 @@ Fixture load(const std::string& name) {
 }
 
 void check_close(const Tensor& ours, const Tensor& torch, const std::string& what) {
-  INFO(what);
-  REQUIRE(ours.defined());
-  REQUIRE(ours.shape() == torch.shape());
-  auto a = ours.to_vector<double>(), b = torch.to_vector<double>();
-  double scale = 1.0, worst = 0.0;
-  for (double v : b) scale = std::max(scale, std::abs(v));
-  size_t bad = 0, where = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    double err = std::abs(a[i] - b[i]), tol = 1e-5 * std::abs(b[i]) + 1e-6 * scale;
-    if (!(err <= tol)) ++bad, where = i;
-    worst = std::max(worst, err);
-  }
-  INFO("max |diff| = " << worst << "; first bad element " << where << ": " << (bad ? a[where] : 0)
-                       << " vs " << (bad ? b[where] : 0));
-  CHECK(bad == 0);
+  test::check_close_to_ref(ours, torch, what, 1e-5, 1e-6);
 }
 
 // Runs f on the fixture's inputs (fresh float leaves), backward with its grad_output, and
