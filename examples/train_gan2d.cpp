@@ -96,26 +96,10 @@ Evaluation evaluate(const Tensor& fake, const data::Toy2D& toy, const data::Gaus
   return e;
 }
 
-struct PlotBox {
-  double x0, x1, y0, y1;
-};
-
-// A square box around the real samples with a 25% border, so that points G puts off the
-// data still show (the canvas clips whatever lies further out).
-PlotBox plot_box(const Tensor& real) {
-  auto xs = real.select(1, 0).to(kFloat64).contiguous().to_vector<double>();
-  auto ys = real.select(1, 1).to(kFloat64).contiguous().to_vector<double>();
-  auto [xlo, xhi] = std::minmax_element(xs.begin(), xs.end());
-  auto [ylo, yhi] = std::minmax_element(ys.begin(), ys.end());
-  double cx = (*xlo + *xhi) / 2, cy = (*ylo + *yhi) / 2;
-  double half = 0.625 * std::max({*xhi - *xlo, *yhi - *ylo, 1e-3});
-  return {cx - half, cx + half, cy - half, cy + half};
-}
-
-void save_scatter(const std::string& path, const Tensor& real, const Tensor& fake,
-                  const PlotBox& box, int64_t step, const Evaluation& e) {
+void save_scatter(const std::string& path, const Tensor& real, const Tensor& fake, int64_t step,
+                  const Evaluation& e) {
   io::Canvas canvas(360, 360);
-  canvas.xlim(box.x0, box.x1).ylim(box.y0, box.y1);
+  canvas.fit_square(real);
   canvas.scatter(real, io::kGray, 1, 0.5);
   canvas.scatter(fake, io::palette(0), 1, 0.6);
   canvas.axes();
@@ -132,21 +116,7 @@ void save_strip(const io::RunDir& run, const std::vector<int64_t>& steps) {
     std::string p = run.file(fmt::format("scatter_{}.png", s));
     if (std::filesystem::exists(p)) panels.push_back(io::load_png(p));
   }
-  if (panels.empty()) return;
-  io::Image strip{panels[0].height, 0, panels[0].channels, {}};
-  for (const auto& p : panels) {
-    if (p.height != strip.height || p.channels != strip.channels) return;  // not ours: skip
-    strip.width += p.width;
-  }
-  strip.pixels.resize(strip.height * strip.width * strip.channels);
-  int64_t x0 = 0;
-  for (const auto& p : panels) {
-    for (int64_t y = 0; y < p.height; ++y)
-      std::copy_n(p.pixels.begin() + y * p.width * p.channels, p.width * p.channels,
-                  strip.pixels.begin() + (y * strip.width + x0) * strip.channels);
-    x0 += p.width;
-  }
-  io::save_png(run.file("scatter_strip.png"), strip);
+  if (!panels.empty()) io::save_png(run.file("scatter_strip.png"), io::hconcat_images(panels));
 }
 
 }  // namespace
@@ -225,7 +195,6 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
   Generator eval_z(eval_seed(cfg.seed, 1)), eval_real(eval_seed(cfg.seed, 2));
   const Tensor z_eval = randn({cfg.eval_samples, cfg.latent_dim}, eval_z);
   const Tensor real_plot = toy->sample(cfg.eval_samples, eval_real);
-  const PlotBox box = plot_box(real_plot);
   auto sample_eval = [&] {
     NoGradGuard no_grad;
     return G->forward(z_eval);
@@ -233,7 +202,7 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
   auto snapshot = [&](int64_t at) {
     Tensor fake = sample_eval();
     Evaluation e = evaluate(fake, *toy, mix, cfg.seed, at);
-    save_scatter(run.file(fmt::format("scatter_{}.png", at)), real_plot, fake, box, at, e);
+    save_scatter(run.file(fmt::format("scatter_{}.png", at)), real_plot, fake, at, e);
   };
 
   if (!cfg.quiet)

@@ -71,6 +71,19 @@ Canvas& Canvas::log_y(bool on) {
   return *this;
 }
 
+Canvas& Canvas::fit_square(const Tensor& points, double border) {
+  ZG_CHECK(points.dim() == 2 && points.size(1) == 2 && points.size(0) > 0,
+           "Canvas::fit_square: expected points [N, 2] with N > 0, got {}",
+           shape_str(points.shape()));
+  auto xs = points.select(1, 0).to(kFloat64).contiguous().to_vector<double>();
+  auto ys = points.select(1, 1).to(kFloat64).contiguous().to_vector<double>();
+  auto [xlo, xhi] = std::minmax_element(xs.begin(), xs.end());
+  auto [ylo, yhi] = std::minmax_element(ys.begin(), ys.end());
+  double cx = (*xlo + *xhi) / 2, cy = (*ylo + *yhi) / 2;
+  double half = (0.5 + border) * std::max({*xhi - *xlo, *yhi - *ylo, 1e-3});
+  return xlim(cx - half, cx + half).ylim(cy - half, cy + half);
+}
+
 Canvas& Canvas::fit(const std::vector<double>& xs, const std::vector<double>& ys) {
   ZG_CHECK(xs.size() == ys.size(), "Canvas::fit: {} xs but {} ys", xs.size(), ys.size());
   double ax = INFINITY, bx = -INFINITY, ay = INFINITY, by = -INFINITY;

@@ -35,6 +35,9 @@ class Canvas {
   Canvas& log_y(bool on = true);
   /// Limits covering the finite points with a 5% border (a degenerate range gets ±1).
   Canvas& fit(const std::vector<double>& xs, const std::vector<double>& ys);
+  /// Equal x and y limits around points [N, 2]: their bounding square, widened by `border`
+  /// of its side on each side, so that points a model puts off the data still show.
+  Canvas& fit_square(const Tensor& points, double border = 0.125);
 
   /// Filled discs of `radius` pixels (0 = single pixels), alpha-blended; points outside the
   /// plot area are clipped, NaNs skipped. points: [N, 2] tensor.

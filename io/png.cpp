@@ -60,6 +60,26 @@ Image load_png(const std::string& path) {
   return img;
 }
 
+Image hconcat_images(const std::vector<Image>& images) {
+  ZG_CHECK(!images.empty(), "hconcat_images: no images");
+  Image out{images[0].height, 0, images[0].channels, {}};
+  for (size_t i = 0; i < images.size(); ++i) {
+    ZG_CHECK(images[i].height == out.height && images[i].channels == out.channels,
+             "hconcat_images: image {} is {}x{}x{}, the first {}x{}x{}", i, images[i].height,
+             images[i].width, images[i].channels, out.height, images[0].width, out.channels);
+    out.width += images[i].width;
+  }
+  out.pixels.resize(out.height * out.width * out.channels);
+  int64_t x0 = 0;
+  for (const auto& im : images) {
+    for (int64_t y = 0; y < im.height; ++y)
+      std::copy_n(im.pixels.begin() + y * im.width * im.channels, im.width * im.channels,
+                  out.pixels.begin() + (y * out.width + x0) * out.channels);
+    x0 += im.width;
+  }
+  return out;
+}
+
 Image make_image_grid(const Tensor& images, int64_t nrow, double lo, double hi, int64_t padding) {
   ZG_CHECK(images.defined() && images.dim() == 4 && images.size(0) > 0 &&
                (images.size(1) == 1 || images.size(1) == 3) && images.size(2) > 0 &&

@@ -23,6 +23,8 @@ void save_png(const std::string& path, const uint8_t* hwc, int64_t height, int64
               int64_t channels);
 void save_png(const std::string& path, const Image& image);
 Image load_png(const std::string& path);
+/// The images side by side, left to right (equal heights and channel counts, else zg::Error).
+Image hconcat_images(const std::vector<Image>& images);
 
 /// Tiles images [N, C, H, W] (C = 1 or 3, any float dtype or int64) into a grid of `nrow`
 /// images per row with `padding` black pixels around each, as torchvision's make_grid.

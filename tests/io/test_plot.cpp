@@ -143,3 +143,22 @@ TEST_CASE("plot_csv_columns: a loss-curve PNG from metrics.csv; unknown columns 
   CHECK(has(zg::io::palette(1)));
   CHECK_ZG_ERROR(zg::io::plot_csv_columns(csv, {"accuracy"}, png), "no column \"accuracy\"");
 }
+
+namespace zg::test {
+namespace {
+
+TEST_CASE("plot: fit_square centres equal x and y ranges on the points, with a border") {
+  // Points spanning x in [0, 4], y in [1, 2]: a square of side 4·(1 + 2·0.25) = 6 around
+  // their centre (2, 1.5), i.e. the limits x [−1, 5], y [−1.5, 4.5].
+  io::Canvas fitted(200, 160), expected(200, 160);
+  fitted.fit_square(from_vector(std::vector<double>{0, 1, 4, 2}, {2, 2}), 0.25);
+  expected.xlim(-1, 5).ylim(-1.5, 4.5);
+  for (double v : {-1.0, 0.0, 2.5, 5.0}) {
+    CHECK(fitted.px(v) == doctest::Approx(expected.px(v)));
+    CHECK(fitted.py(v) == doctest::Approx(expected.py(v)));
+  }
+  CHECK_ZG_ERROR(fitted.fit_square(zeros({3})), "expected points [N, 2]");
+}
+
+}  // namespace
+}  // namespace zg::test

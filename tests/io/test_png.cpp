@@ -105,3 +105,19 @@ TEST_CASE("png: bad arguments and unreadable files") {
 
 }  // namespace
 }  // namespace zg::test
+
+namespace zg::test {
+namespace {
+
+TEST_CASE("png: hconcat_images places images left to right and refuses mismatches") {
+  io::Image a{2, 1, 1, {1, 2}}, b{2, 2, 1, {3, 4, 5, 6}};
+  io::Image ab = io::hconcat_images({a, b});
+  CHECK(ab.width == 3);
+  CHECK(ab.height == 2);
+  CHECK(ab.pixels == std::vector<uint8_t>{1, 3, 4, 2, 5, 6});
+  CHECK_ZG_ERROR(io::hconcat_images({a, io::Image{3, 1, 1, {0, 0, 0}}}), "image 1 is 3x1x1");
+  CHECK_ZG_ERROR(io::hconcat_images({}), "no images");
+}
+
+}  // namespace
+}  // namespace zg::test
