@@ -8,6 +8,9 @@
 //   zerogen train-gan2d [...]       an MLP GAN on 8 Gaussians on a ring: mode collapse (D4)
 //   zerogen train-gan [...]         the DCGAN on Fashion-MNIST (D1–D4)
 //   zerogen train-vae [...]         a VAE: ELBO, IWAE log p(x), samples (D8-D11)
+//   zerogen train-ddpm [...]        a DDPM on Fashion-MNIST, or --data <2-D toy> (D12-D16, D21)
+//   zerogen train-ncsn [...]        an NCSN: denoising score matching, annealed Langevin (D17-D20)
+//   zerogen sample --run-dir DIR    re-sample a DDPM/NCSN run with any sampler and step count
 //
 // `zerogen <command> --help` lists every option. Exit status: 0 on success, 1 when a check
 // fails, 2 on bad input (the message says which file, op or shape).
@@ -16,8 +19,10 @@
 
 #include "examples/derivations_command.h"
 #include "examples/gan_1d.h"
+#include "examples/sample_command.h"
 #include "examples/score.h"
 #include "examples/train_classifier.h"
+#include "examples/train_diffusion.h"
 #include "examples/train_gan.h"
 #include "examples/train_gan2d.h"
 #include "examples/train_vae.h"
@@ -38,6 +43,8 @@ int main(int argc, char** argv) {
   zg::examples::add_train_gan2d_command(app, exit_code);
   zg::examples::add_train_gan_command(app, exit_code);
   zg::examples::add_train_vae_command(app, exit_code);
+  zg::examples::add_train_diffusion_commands(app, exit_code);
+  zg::examples::add_sample_command(app, exit_code);
   app.require_subcommand(0, 1);
   app.parse_complete_callback([&] {
     if (threads > 0) zg::set_num_threads(threads);

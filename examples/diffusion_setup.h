@@ -1,0 +1,27 @@
+// Internal to the diffusion trainers and `zerogen sample`: the config's defaults and what
+// they imply (train_diffusion.cpp).
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "examples/train_diffusion.h"
+#include "io/run_dir.h"
+#include "models/diffusion_objective.h"
+#include "models/samplers.h"
+#include "models/unet.h"
+
+namespace zg::examples {
+
+/// Fills every 0 / "" setting with the default of the method and the data; checks the rest.
+DiffusionConfig with_defaults(DiffusionConfig config);
+models::DiffusionSetup make_setup(const DiffusionConfig& config);
+models::SamplerOptions make_sampler_options(const DiffusionConfig& config);
+/// The UNet for images of config.image_channels × image_size²: W4's, with res_blocks per level.
+models::UNetOptions make_unet_options(const DiffusionConfig& config);
+/// config.json of a run: every setting (after defaults), so that `zerogen sample` can rebuild
+/// the network and the levels from it.
+io::Json config_to_json(const DiffusionConfig& config);
+DiffusionConfig config_from_json(const io::Json& json);
+/// --sampler, --sample-steps, --eta, --beta-variance, --langevin-*, --num-samples.
+void add_sampler_options(CLI::App* sub, DiffusionConfig& config);
+
+}  // namespace zg::examples
