@@ -161,7 +161,11 @@ double log_normal_cdf_diff(double a, double b) {
   if (a == -kInf && b == kInf) return 0.0;
   // Φ(b) − Φ(a) = Φ(−a) − Φ(−b): keep the interval in the lower half, where log Φ is exact
   // to the asymptotic series instead of rounding to log 1 = 0.
-  if (a + b > 0) std::swap(a, b), a = -a, b = -b;
+  if (a + b > 0) {
+    std::swap(a, b);
+    a = -a;
+    b = -b;
+  }
   const double log_b = log_normal_cdf(b);
   return log_b + std::log(-std::expm1(log_normal_cdf(a) - log_b));
 }
