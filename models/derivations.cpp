@@ -20,9 +20,11 @@ const std::vector<Derivation>& all_derivations() {
       {"D10", "the importance-weighted bound", check_d10_iwae},
       {"D11", "the VAE objective: BCE, KL(q||p) order, ELBO <= IWAE <= log p(x)",
        check_d11_vae_objective},
+      {"D12", "the forward chain forgets x_0", check_d12_forgetting},
       {"D13", "q(x_t|x_0) in closed form", check_d13_closed_form},
       {"D14", "the posterior q(x_{t-1}|x_t,x_0)", check_d14_posterior},
       {"D15", "the eps-form of the posterior mean", check_d15_eps_mean},
+      {"D16", "the variational bound and its eps-form", check_d16_variational_bound},
   };
   return registry;
 }
@@ -52,8 +54,8 @@ std::string format_derivation_table(const std::vector<DerivationRow>& rows) {
   out += std::string(5 + claim_width + 14 * 2 + 10 * 2 + 13, '-') + "\n";
   int failed = 0;
   for (const auto& r : rows) {
-    const char* verdict = r.pass() ? (r.expect_mismatch ? "PASS (rejected as expected)" : "PASS")
-                                   : "FAIL";
+    const char* verdict =
+        r.pass() ? (r.expect_mismatch ? "PASS (rejected as expected)" : "PASS") : "FAIL";
     failed += !r.pass();
     out += fmt::format("{:<5} {:<{}} {:>14.8g} {:>14.8g} {:>10.3g} {:>10.3g}  {}\n", r.id, r.claim,
                        claim_width, r.analytic, r.numerical, r.error, r.tolerance, verdict);

@@ -45,8 +45,10 @@ std::vector<DerivationRow> check_d8_reparameterization(uint64_t seed);
 std::vector<DerivationRow> check_d9_elbo(uint64_t seed);
 std::vector<DerivationRow> check_d10_iwae(uint64_t seed);
 std::vector<DerivationRow> check_d11_vae_objective(uint64_t seed);
+std::vector<DerivationRow> check_d12_forgetting(uint64_t seed);
 std::vector<DerivationRow> check_d13_closed_form(uint64_t seed);
 std::vector<DerivationRow> check_d14_posterior(uint64_t seed);
 std::vector<DerivationRow> check_d15_eps_mean(uint64_t seed);
+std::vector<DerivationRow> check_d16_variational_bound(uint64_t seed);
 
 }  // namespace zg::models

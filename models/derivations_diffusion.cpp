@@ -1,5 +1,11 @@
-// D13–D15 — the forward process of DDPM in closed form.
+// D12–D15 — the forward process of DDPM.
 //
+// D12: q(x_t|x_{t−1}) = N(√α_t x_{t−1}, β_t) iterated T = 1000 times takes a non-Gaussian x_0
+//      to N(0, 1): mean 0, variance 1, kurtosis 3 within Monte Carlo error (4 standard
+//      errors: sd/√n, √((m4 − m2²)/n), and √(24/n) for the kurtosis of a normal sample). The
+//      starts have mean 0 and variance ≠ 1, so what is forgotten is their spread and shape
+//      (a start with mean m keeps √ᾱ_T·m = 0.0064·m, which n = 30 000 could not resolve).
+//      At t = 10 the kurtosis is still the start's: that row must disagree with 3.
 // D13: iterating q(x_t|x_{t−1}) = N(√α_t x_{t−1}, β_t) t times gives
 //      q(x_t|x_0) = N(√ᾱ_t x_0, 1 − ᾱ_t) with ᾱ_t = Π_{s≤t} α_s (the text's product up to T
 //      is an erratum). Checked by Monte Carlo on the framework's RNG (tolerance 4 standard
@@ -29,7 +35,56 @@ double log_normal(double x, double mean, double var) {
   return -0.5 * (x - mean) * (x - mean) / var - 0.5 * std::log(var) - 0.5 * kLog2Pi;
 }
 
+struct SampleMoments {
+  double mean, var, kurtosis, se_mean, se_var, se_kurtosis;
+};
+
+SampleMoments sample_moments(const Tensor& x) {
+  const double n = static_cast<double>(x.numel());
+  const double mean = x.mean().item<double>();
+  const Tensor c = x - mean;
+  const double m2 = c.square().mean().item<double>(), m4 = c.pow(4.0).mean().item<double>();
+  return {mean,
+          m2,
+          m4 / (m2 * m2),
+          std::sqrt(m2 / n),
+          std::sqrt((m4 - m2 * m2) / n),
+          std::sqrt(24.0 / n)};
+}
+
 }  // namespace
+
+std::vector<DerivationRow> check_d12_forgetting(uint64_t seed) {
+  const auto s = DiffusionSchedule::linear();
+  Generator gen(seed + 12);
+  const int64_t n = 30'000;
+  // Row 0: −2 w.p. 0.6, 3 w.p. 0.4 (mean 0, variance 6, kurtosis 7/6, skewed);
+  // row 1: uniform on [−3, 3] (variance 3, kurtosis 1.8).
+  Tensor two_point =
+      where(rand({n}, gen, kFloat64).lt(0.6), full({n}, -2.0, kFloat64), full({n}, 3.0, kFloat64));
+  Tensor x = stack({two_point, rand({n}, gen, kFloat64) * 6.0 - 3.0});
+  const char* names[] = {"two-point", "uniform"};
+  std::vector<DerivationRow> rows;
+  for (int t = 1; t <= s.T; ++t) {
+    x.mul_(std::sqrt(s.alpha[t])).add_(randn({2, n}, gen, kFloat64), std::sqrt(s.beta[t]));
+    if (t != 10 && t != s.T) continue;
+    for (int64_t k = 0; k < 2; ++k) {
+      const SampleMoments m = sample_moments(x.select(0, k));
+      if (t == 10) {
+        rows.push_back({"D12", fmt::format("{:<9} t=10 kurtosis = 3 (not yet forgotten)", names[k]),
+                        3.0, m.kurtosis, std::abs(m.kurtosis - 3), 4 * m.se_kurtosis, true});
+        continue;
+      }
+      rows.push_back({"D12", fmt::format("{:<9} t=T  mean -> 0", names[k]), 0.0, m.mean,
+                      std::abs(m.mean), 4 * m.se_mean});
+      rows.push_back({"D12", fmt::format("{:<9} t=T  variance -> 1", names[k]), 1.0, m.var,
+                      std::abs(m.var - 1), 4 * m.se_var});
+      rows.push_back({"D12", fmt::format("{:<9} t=T  kurtosis -> 3", names[k]), 3.0, m.kurtosis,
+                      std::abs(m.kurtosis - 3), 4 * m.se_kurtosis});
+    }
+  }
+  return rows;
+}
 
 std::vector<DerivationRow> check_d13_closed_form(uint64_t seed) {
   const auto s = DiffusionSchedule::linear();
@@ -54,8 +109,8 @@ std::vector<DerivationRow> check_d13_closed_form(uint64_t seed) {
                     std::abs(sample_var - var), 4 * var * std::sqrt(2.0 / (n - 1))});
     if (t == 100) {  // the text's ᾱ "up to T" predicts a mean that the chain does not have
       double text_mean = std::sqrt(s.alpha_bar[s.T]) * x0;
-      rows.push_back({"D13", "t=100  text's abar up to T (erratum) != mean", text_mean,
-                      sample_mean, std::abs(sample_mean - text_mean), 4 * std::sqrt(var / n), true});
+      rows.push_back({"D13", "t=100  text's abar up to T (erratum) != mean", text_mean, sample_mean,
+                      std::abs(sample_mean - text_mean), 4 * std::sqrt(var / n), true});
     }
   }
   rows.push_back({"D13", "moment recursion = closed form, all t", 0.0, worst_recursion,
@@ -70,12 +125,13 @@ std::vector<DerivationRow> check_d14_posterior(uint64_t seed) {
   const double x0 = 0.7;
   for (int t : {2, 10, 500, 1000}) {
     // A typical x_t for this x_0, then x_{t−1} on a grid of ±8 posterior sd around μ̃.
-    double xt = s.marginal_mean_coef(t) * x0 + std::sqrt(s.marginal_variance(t)) *
-                                                   randn({}, gen, kFloat64).item<double>();
+    double xt = s.marginal_mean_coef(t) * x0 +
+                std::sqrt(s.marginal_variance(t)) * randn({}, gen, kFloat64).item<double>();
     double mean = s.posterior_coef_x0(t) * x0 + s.posterior_coef_xt(t) * xt;
     double var = s.posterior_variance(t);
-    double text_mean = std::sqrt(s.alpha_bar[t - 1] * s.beta[t]) / s.one_minus_alpha_bar[t] * x0 +
-                       std::sqrt(s.alpha_bar[t] * s.one_minus_alpha_bar[t - 1]) / s.one_minus_alpha_bar[t] * xt;
+    double text_mean =
+        std::sqrt(s.alpha_bar[t - 1] * s.beta[t]) / s.one_minus_alpha_bar[t] * x0 +
+        std::sqrt(s.alpha_bar[t] * s.one_minus_alpha_bar[t - 1]) / s.one_minus_alpha_bar[t] * xt;
     double worst = 0, worst_text = 0, biggest = 0, at = 0;
     for (int i = 0; i <= 2000; ++i) {
       double x = mean + (i - 1000) / 1000.0 * 8 * std::sqrt(var);
@@ -113,17 +169,19 @@ std::vector<DerivationRow> check_d15_eps_mean(uint64_t seed) {
       double xt = s.marginal_mean_coef(t) * x0s[i] + std::sqrt(s.marginal_variance(t)) * eps[i];
       double from_x0 = s.posterior_coef_x0(t) * x0s[i] + s.posterior_coef_xt(t) * xt;
       double from_eps = s.posterior_mean_from_eps(t, xt, eps[i]);
-      double text = (xt - s.beta[t] / std::sqrt(s.one_minus_alpha_bar[t]) * eps[i]) / std::sqrt(s.alpha_bar[t]);
+      double text = (xt - s.beta[t] / std::sqrt(s.one_minus_alpha_bar[t]) * eps[i]) /
+                    std::sqrt(s.alpha_bar[t]);
       worst = std::max(worst, std::abs(from_x0 - from_eps));
-      scale = std::max({scale, std::abs(xt) / std::sqrt(s.alpha[t]), std::abs(x0s[i]), std::abs(eps[i])});
+      scale = std::max(
+          {scale, std::abs(xt) / std::sqrt(s.alpha[t]), std::abs(x0s[i]), std::abs(eps[i])});
       if (t == 500) worst_rel_text = std::max(worst_rel_text, std::abs(text - from_x0));
     }
   }
   return {
       {"D15", "mu~(x0, xt) = (xt - beta/sqrt(1-abar) eps)/sqrt(a)", 0.0, worst, worst,
        64 * kEps * scale},
-      {"D15", "t=500 text's 1/sqrt(abar_t) (erratum) != mu~", 0.0, worst_rel_text,
-       worst_rel_text, 64 * kEps * scale, true},
+      {"D15", "t=500 text's 1/sqrt(abar_t) (erratum) != mu~", 0.0, worst_rel_text, worst_rel_text,
+       64 * kEps * scale, true},
   };
 }
 
