@@ -25,6 +25,7 @@ const std::vector<Derivation>& all_derivations() {
       {"D14", "the posterior q(x_{t-1}|x_t,x_0)", check_d14_posterior},
       {"D15", "the eps-form of the posterior mean", check_d15_eps_mean},
       {"D16", "the variational bound and its eps-form", check_d16_variational_bound},
+      {"D21", "the SDE view: f, g, reverse SDE, probability-flow ODE", check_d21_sde},
   };
   return registry;
 }

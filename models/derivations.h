@@ -50,5 +50,6 @@ std::vector<DerivationRow> check_d13_closed_form(uint64_t seed);
 std::vector<DerivationRow> check_d14_posterior(uint64_t seed);
 std::vector<DerivationRow> check_d15_eps_mean(uint64_t seed);
 std::vector<DerivationRow> check_d16_variational_bound(uint64_t seed);
+std::vector<DerivationRow> check_d21_sde(uint64_t seed);
 
 }  // namespace zg::models
