@@ -24,8 +24,8 @@
 //      bar; the first configuration, 1500 steps of batch 256 on a 2-layer net, reached only
 //      0.26, so training was made longer and the net deeper, the bar left alone: 4000 steps
 //      of batch 128, Adam 3e-3 with a cosine decay, 3 layers of 64 — 0.05–0.06 on seeds
-//      3–5), and Vincent's identity λℓ(s_θ) − λℓ(∇log q_σ) = ½σ²E‖s_θ − ∇log q_σ‖² holds
-//      within 4 standard errors.
+//      3–5), and Vincent's identity λℓ(s) − λℓ(∇log q_σ) = ½σ²E‖s − ∇log q_σ‖² holds
+//      within 4 standard errors, for the trained net and for a model far from the score.
 // D20: Song & Ermon's Fig. 3. Plain Langevin (ε = 0.1, 1000 steps) with the exact score of
 //      0.2·N((−5,−5), I) + 0.8·N((5,5), I) from uniform on [−8, 8]² keeps the starting
 //      proportions (rejected as a sampler of the weights); annealed Langevin (σ geometric
@@ -367,19 +367,26 @@ std::vector<DerivationRow> check_d19_denoising_score_matching(uint64_t seed) {
   rows.push_back({"D19", "DSM-trained s(x~, 0.5) = grad log q_sigma: relative RMS error (bar)", 0.0,
                   relative, relative, kBar});
 
-  // Vincent's identity: λℓ(s) − λℓ(∇log q_σ) = ½σ²E‖s − ∇log q_σ‖², per batch of 100.
+  // Vincent's identity: λℓ(s) − λℓ(∇log q_σ) = ½σ²E‖s − ∇log q_σ‖², per batch of 100, for
+  // the trained net and for a model far from the score (the moment-matched Gaussian's).
   const Tensor sigma = scalar_tensor(kSigma, kFloat64);
-  std::vector<double> loss_gap, fisher, residual;
-  for (int64_t start = 0; start < kEval; start += kChunk) {
-    Tensor l = learned.slice(0, start, start + kChunk), e = exact.slice(0, start, start + kChunk);
-    Tensor zc = z.slice(0, start, start + kChunk);
-    double gap = (dsm_loss(l, zc, sigma) - dsm_loss(e, zc, sigma)).item<double>();
-    double f = kSigma * kSigma * mean_se(half_sq_dist(l, e)).mean;
-    loss_gap.push_back(gap), fisher.push_back(f), residual.push_back(gap - f);
+  const Tensor gauss_mean = noised.mean(), gauss_precision = inverse_2x2(noised.covariance());
+  const Tensor gaussian = -(xt - gauss_mean).matmul(gauss_precision);
+  for (auto [model, name] : {std::pair{learned, "trained s"}, {gaussian, "Gaussian-fit s"}}) {
+    std::vector<double> loss_gap, fisher, residual;
+    for (int64_t start = 0; start < kEval; start += kChunk) {
+      Tensor m = model.slice(0, start, start + kChunk), e = exact.slice(0, start, start + kChunk);
+      Tensor zc = z.slice(0, start, start + kChunk);
+      double gap = (dsm_loss(m, zc, sigma) - dsm_loss(e, zc, sigma)).item<double>();
+      double f = kSigma * kSigma * mean_se(half_sq_dist(m, e)).mean;
+      loss_gap.push_back(gap), fisher.push_back(f), residual.push_back(gap - f);
+    }
+    const double lhs = mean_se(loss_gap).mean, rhs = mean_se(fisher).mean;
+    rows.push_back(
+        {"D19",
+         fmt::format("{}: lambda l(s) - lambda l(grad log q) = s^2/2 E|s - grad log q|^2", name),
+         rhs, lhs, std::abs(lhs - rhs), 4 * mean_se(residual).se});
   }
-  const double lhs = mean_se(loss_gap).mean, rhs = mean_se(fisher).mean;
-  rows.push_back({"D19", "lambda*l(s) - lambda*l(grad log q) = 1/2 s^2 E|s - grad log q|^2", rhs,
-                  lhs, std::abs(lhs - rhs), 4 * mean_se(residual).se});
   return rows;
 }
 
