@@ -25,6 +25,11 @@ const std::vector<Derivation>& all_derivations() {
       {"D14", "the posterior q(x_{t-1}|x_t,x_0)", check_d14_posterior},
       {"D15", "the eps-form of the posterior mean", check_d15_eps_mean},
       {"D16", "the variational bound and its eps-form", check_d16_variational_bound},
+      {"D17", "Langevin dynamics samples p from grad log p", check_d17_langevin},
+      {"D18", "score matching: J = 1/2 E|s - grad log p|^2 + const", check_d18_score_matching},
+      {"D19", "denoising score matching learns the score of q_sigma",
+       check_d19_denoising_score_matching},
+      {"D20", "NCSN: annealed Langevin recovers the mode weights", check_d20_ncsn},
       {"D21", "the SDE view: f, g, reverse SDE, probability-flow ODE", check_d21_sde},
   };
   return registry;
