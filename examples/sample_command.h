@@ -5,6 +5,7 @@
 #include <string>
 
 #include "examples/train_diffusion.h"
+#include "tensor/tensor.h"
 
 namespace zg::examples {
 

@@ -76,7 +76,7 @@ Evaluation evaluate(const Tensor& samples, const data::Toy2D& toy, const data::G
 double data_diameter(const data::Toy2D& toy, uint64_t seed) {
   Generator gen(eval_seed(seed, 3));
   Tensor x = toy.sample(1000, gen, kFloat64);
-  Tensor d2 = (x.unsqueeze(0) - x.unsqueeze(1)).square().sum(2);
+  Tensor d2 = (x.unsqueeze(0) - x.unsqueeze(1)).square().sum({2});
   return std::sqrt(d2.max().item<double>());
 }
 

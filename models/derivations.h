@@ -50,10 +50,10 @@ std::vector<DerivationRow> check_d13_closed_form(uint64_t seed);
 std::vector<DerivationRow> check_d14_posterior(uint64_t seed);
 std::vector<DerivationRow> check_d15_eps_mean(uint64_t seed);
 std::vector<DerivationRow> check_d16_variational_bound(uint64_t seed);
-std::vector<DerivationRow> check_d21_sde(uint64_t seed);
 std::vector<DerivationRow> check_d17_langevin(uint64_t seed);
 std::vector<DerivationRow> check_d18_score_matching(uint64_t seed);
 std::vector<DerivationRow> check_d19_denoising_score_matching(uint64_t seed);
 std::vector<DerivationRow> check_d20_ncsn(uint64_t seed);
+std::vector<DerivationRow> check_d21_sde(uint64_t seed);
 
 }  // namespace zg::models

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "models/diffusion_loss.h"
+#include "models/score_matching.h"
 #include "tensor/error.h"
 
 namespace zg::models {
@@ -49,13 +51,11 @@ Tensor denoising_loss(const ConditionedNetwork& network, const DiffusionSetup& s
   Tensor out = network(x_noisy, from_vector(time).to(x0.dtype()).index_select(0, level));
   ZG_CHECK(out.shape() == x0.shape(), "denoising_loss: the network returned {} for input {}",
            shape_str(out.shape()), shape_str(x0.shape()));
-  if (setup.prediction == Prediction::kEpsilon) return (out - noise).square().mean();
+  if (setup.prediction == Prediction::kEpsilon) return simple_loss(out, noise);
   ZG_CHECK(setup.prediction == Prediction::kScore,
            "denoising_loss: {} prediction is not trained here (eps for ddpm, score for ncsn)",
            prediction_name(setup.prediction));
-  // ½‖σ·s + ε‖² summed over an example's dimensions, averaged over the batch.
-  Tensor weighted = per_example(setup.levels.b, level, x0) * out + noise;
-  return weighted.square().sum() * (0.5 / static_cast<double>(batch));
+  return dsm_loss(out, noise, from_vector(setup.levels.b).to(x0.dtype()).index_select(0, level));
 }
 
 Denoiser make_denoiser(const ConditionedNetwork& network, const DiffusionSetup& setup) {
