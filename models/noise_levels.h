@@ -49,7 +49,8 @@ std::string prediction_name(Prediction prediction);
 
 /// A network (or an exact formula) and the levels it was trained on. `network(x, level)`
 /// returns its output for a batch x at one level k in 1..K; converting to the other
-/// parameterisations is done here, once, for every sampler.
+/// parameterisations is done here, once, for every sampler. zg::Error for a level outside
+/// 1..K, an output not shaped like x, or a conversion that divides by a = 0 or b = 0.
 struct Denoiser {
   std::function<Tensor(const Tensor& x, int level)> network;
   Prediction prediction = Prediction::kEpsilon;

@@ -89,8 +89,9 @@ Tensor sde_step(const Denoiser& d, const Tensor& x, int k, int j, bool denoise_l
 // where it becomes exactly dy/dσ̃ = ε̂(a·y, σ̃) (f x cancels, and −½ g² s dt/a =
 // −½ a s dλ = ε̂ dσ̃ since s = −ε̂/b and dλ = 2σ̃ dσ̃): the same ODE, with its linear part
 // integrated exactly (Karras et al. 2022, Alg. 1). Heun: an Euler step to level j, then the
-// average of the slopes at both ends. Euler into level 0 (σ̃ = 0) lands on x̂_0 =
-// x/a − σ̃ ε̂ itself, so that last step is one network call with or without denoise_last.
+// average of the slopes at both ends. The Euler step alone is DDIM with η = 0; into level 0
+// (σ̃ = 0) it lands on x̂_0 = x/a − σ̃ ε̂ itself, so that last step is one network call, with
+// or without denoise_last.
 Tensor ode_step(const Denoiser& d, const Tensor& x, int k, int j) {
   const auto& a = d.levels.a;
   const auto& b = d.levels.b;
