@@ -30,14 +30,19 @@
 //      0.2·N((−5,−5), I) + 0.8·N((5,5), I) from uniform on [−8, 8]² keeps the starting
 //      proportions (rejected as a sampler of the weights); annealed Langevin (σ geometric
 //      20 → 1, L = 10, T = 100, ε = 0.1) recovers 0.8 within 4 binomial standard errors, with
-//      the exact score of q_σ and with a ToyScoreNet trained by the NCSN loss. λ(σ) = σ²:
+//      the exact score of q_σ and with a ToyScoreNet trained by the NCSN loss (3000 Adam steps
+//      of batch 128, fresh samples, lr 3e-3 with a cosine decay, 3 layers of 64; the net
+//      predicts ε̂ = −σ·s, models/score_matching.h). These σ, ε, T are this check's choice;
+//      the paper's own toy settings were not checked. Annealed Langevin is itself not exact:
+//      at these settings it gives 0.785 ± 0.003 with the exact score (n = 20000, a float64
+//      NumPy replica), i.e. a bias of ~1.7 binomial SE at n = 2000, inside the tolerance but
+//      not nothing (seeds 0–10: 0.767–0.797 exact, 0.774–0.807 learned; a first net of 2
+//      layers and 2000 steps of batch 256 fell to 0.762 on seeds 4 and 7). λ(σ) = σ²:
 //      E‖σ·∇log q_σ‖² = E‖E[−z | x̃]‖² ≤ E‖z‖² = D (Jensen) and ≥ D²σ²/(tr Cov p + Dσ²)
 //      (Cramér–Rao, E[s·(x − m)] = −D), so every weighted term is O(1) while the unweighted
 //      ones span the ratio printed in the claim.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <limits>
 
 #include "autograd/engine.h"
 #include "autograd/function.h"
@@ -56,7 +61,7 @@ namespace {
 constexpr double kEps = 2.220446049250313e-16;
 constexpr double kLog2Pi = 1.8378770664093453;
 
-// Three overlapping components (barriers under one nat), so plain Langevin mixes.
+// Three overlapping components (means ≤ 2.6 apart, sds 0.6–0.8), so plain Langevin mixes.
 data::GaussianMixture three_blobs() {
   return data::GaussianMixture(tensor({0.5, 0.3, 0.2}, kFloat64),
                                tensor({-1.0, 0.0, 1.5, 0.5, 0.0, 2.0}, kFloat64).reshape({3, 2}),
@@ -117,7 +122,7 @@ struct CountBackward : autograd::Function<CountBackward> {
   }
 };
 
-// ½E‖a − b‖² per batch row, as a vector of doubles.
+// ½‖a − b‖² of each row, as doubles.
 std::vector<double> half_sq_dist(const Tensor& a, const Tensor& b) {
   return ((a - b).square().sum({1}) * 0.5).to(kFloat64).to_vector<double>();
 }
@@ -287,7 +292,9 @@ std::vector<DerivationRow> check_d18_score_matching(uint64_t seed) {
   rows.push_back({"D18", "fitted s recovers grad log p: relative Fisher divergence (n=4000)", 0.0,
                   fitted, fitted, sim.mean + 4 * sim_sd});
 
-  // The trace's cost: one backward pass per dimension, counted at the input.
+  // The trace's cost: one backward pass per dimension, counted at the input. (Wall time is
+  // not in the table, being unstable on a shared machine; J and its parameter gradient for
+  // this MLP and batch took 1.3, 2.2, 4.5 and 10.1 ms for D = 2, 4, 8, 16 on 2 threads.)
   for (int64_t dim : {2, 4, 8, 16}) {
     nn::Sequential mlp = seeded(seed + 182, [dim] {
       nn::Sequential s;
@@ -298,26 +305,12 @@ std::vector<DerivationRow> check_d18_score_matching(uint64_t seed) {
       s->push_back(nn::Linear(64, dim));
       return s;
     });
-    int passes = 0, passes_per_loss = 0;
+    int passes = 0;
     ScoreFunction counted = [&](const Tensor& x) { return mlp(CountBackward::apply(x, &passes)); };
-    Tensor x = randn({256, dim}, gen);
-    double best_ms = std::numeric_limits<double>::infinity();
-    for (int rep = 0; rep < 3; ++rep) {
-      auto start = std::chrono::steady_clock::now();
-      passes = 0;
-      Tensor loss = exact_score_matching_loss(counted, x);
-      passes_per_loss = passes;
-      autograd::grad({loss}, mlp->parameters());
-      best_ms = std::min(best_ms, std::chrono::duration<double, std::milli>(
-                                      std::chrono::steady_clock::now() - start)
-                                      .count());
-    }
-    rows.push_back(
-        {"D18",
-         fmt::format("D={:<2}: backward passes for tr(grad s) (J and its grad: {:.1f} ms)", dim,
-                     best_ms),
-         static_cast<double>(dim), static_cast<double>(passes_per_loss),
-         std::abs(passes_per_loss - static_cast<double>(dim)), 0.0});
+    exact_score_matching_loss(counted, randn({256, dim}, gen));
+    rows.push_back({"D18", fmt::format("D={:<2}: backward passes for tr(grad s) in J", dim),
+                    static_cast<double>(dim), static_cast<double>(passes),
+                    std::abs(passes - static_cast<double>(dim)), 0.0});
   }
   return rows;
 }
@@ -391,9 +384,9 @@ std::vector<DerivationRow> check_d19_denoising_score_matching(uint64_t seed) {
 }
 
 std::vector<DerivationRow> check_d20_ncsn(uint64_t seed) {
-  constexpr int64_t kSamples = 2000, kTrainSteps = 2000, kBatch = 256, kMoments = 20000;
+  constexpr int64_t kSamples = 2000, kTrainSteps = 3000, kBatch = 128, kMoments = 20000;
   constexpr int kPlainSteps = 1000, kStepsPerLevel = 100;
-  constexpr double kStep = 0.1, kLr = 2e-3, kHeavyWeight = 0.8;
+  constexpr double kStep = 0.1, kLr = 3e-3, kHeavyWeight = 0.8;
   const double binomial_se = std::sqrt(kHeavyWeight * (1 - kHeavyWeight) / kSamples);
   const data::GaussianMixture p = data::two_modes();
   const std::vector<double> sigmas = geometric(20.0, 1.0, 10);
@@ -418,7 +411,7 @@ std::vector<DerivationRow> check_d20_ncsn(uint64_t seed) {
                   4 * binomial_se});
 
   ToyScoreNet net = seeded(seed + 201, [] {
-    return ToyScoreNet(ToyScoreNetOptions{.hidden = 64, .layers = 2, .embed_dim = 16});
+    return ToyScoreNet(ToyScoreNetOptions{.hidden = 64, .layers = 3, .embed_dim = 16});
   });
   optim::Adam opt(net->parameters(), {.lr = kLr});
   optim::CosineLR schedule(kLr, kTrainSteps, kLr * 0.05);
@@ -438,8 +431,9 @@ std::vector<DerivationRow> check_d20_ncsn(uint64_t seed) {
   const double trace_cov = p.covariance().select(0, 0).select(0, 0).item<double>() +
                            p.covariance().select(0, 1).select(0, 1).item<double>();
   constexpr double kDim = 2;
-  double most = -1, most_se = 0, least = 1e300, least_bound = 0, unweighted_max = 0,
-         unweighted_min = 1e300;
+  // The level closest to each bound, and the spread of the unweighted E‖s‖².
+  double most = -1, most_se = 0, least_margin = 1e300, least = 0, least_se = 0, least_bound = 0;
+  double unweighted_max = 0, unweighted_min = 1e300;
   for (size_t i = 0; i < sigmas.size(); ++i) {
     Tensor x = p.sample(kMoments, gen, kFloat64);
     x = x + randn(x.shape(), gen, kFloat64) * sigmas[i];
@@ -448,16 +442,18 @@ std::vector<DerivationRow> check_d20_ncsn(uint64_t seed) {
     if (v.mean > most) most = v.mean, most_se = v.se;
     const double bound =
         kDim * kDim * sigmas[i] * sigmas[i] / (trace_cov + kDim * sigmas[i] * sigmas[i]);
-    if (v.mean < least) least = v.mean, least_bound = bound;
+    if (v.mean - bound < least_margin)
+      least_margin = v.mean - bound, least = v.mean, least_se = v.se, least_bound = bound;
     unweighted_max = std::max(unweighted_max, v.mean / (sigmas[i] * sigmas[i]));
     unweighted_min = std::min(unweighted_min, v.mean / (sigmas[i] * sigmas[i]));
   }
   rows.push_back({"D20", "max over levels E|sigma s|^2 <= E|z|^2 = D (lambda = sigma^2)", kDim,
                   most, std::max(0.0, most - kDim), 4 * most_se});
-  rows.push_back({"D20",
-                  fmt::format("min over levels >= Cramer-Rao bound (unweighted spans x{:.0f})",
-                              unweighted_max / unweighted_min),
-                  least_bound, least, std::max(0.0, least_bound - least), 0.0});
+  rows.push_back(
+      {"D20",
+       fmt::format("E|sigma s|^2 >= Cramer-Rao bound, closest level (unweighted spans x{:.0f})",
+                   unweighted_max / unweighted_min),
+       least_bound, least, std::max(0.0, least_bound - least), 4 * least_se});
   return rows;
 }
 
