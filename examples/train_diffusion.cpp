@@ -90,8 +90,9 @@ models::UNetOptions make_unet_options(const DiffusionConfig& c) {
 // The members in one list, so that writing and reading config.json cannot drift apart.
 #define ZG_DIFFUSION_CONFIG_FIELDS(X)                                                              \
   X(method)                                                                                        \
-  X(data) X(data_dir) X(run_dir) X(schedule) X(timesteps) X(sigma_max) X(sigma_min) X(num_sigmas)  \
-      X(steps) X(batch_size) X(lr) X(ema_decay) X(hidden) X(layers) X(base_channels) X(res_blocks) \
+  X(data)                                                                                          \
+  X(data_dir) X(run_dir) X(schedule) X(timesteps) X(sigma_max) X(sigma_min) X(num_sigmas) X(steps) \
+      X(batch_size) X(lr) X(ema_decay) X(hidden) X(layers) X(base_channels) X(res_blocks)          \
           X(image_channels) X(image_size) X(bpd_images) X(bpd_timesteps) X(sampler)                \
               X(sample_steps) X(eta) X(beta_variance) X(langevin_steps) X(langevin_step_size)      \
                   X(num_samples) X(classifier) X(train_limit) X(seed)

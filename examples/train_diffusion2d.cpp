@@ -178,17 +178,19 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
   // The final samples, and 8 snapshots of one reverse process from noise to data.
   Generator plot_gen(eval_seed(cfg.seed, 2));
   const Tensor real = toy->sample(cfg.num_samples, plot_gen);
-  const auto levels = models::sampler_levels(setup.levels.num_levels(), cfg.sample_steps);
-  const int total = static_cast<int>(levels.size());
-  std::vector<io::Image> panels;
+  // Every state of the reverse process is kept (N×2 floats each), then 8 evenly spaced.
+  std::vector<std::pair<std::string, Tensor>> states;
   auto snapshot = [&](int s, int level, const Tensor& x) {
-    if (s % std::max(1, total / 7) == 0 || s + 1 == total)
-      panels.push_back(scatter_panel(
-          real, x,
-          s + 1 == total ? "final" : fmt::format("step {}/{}, level {}", s + 1, total, level)));
+    states.push_back({fmt::format("step {}, level {}", s + 1, level), x});
   };
   Tensor samples = draw(step, snapshot);
   Evaluation e = evaluate(samples, *toy, mix, cfg.seed, step);
+  std::vector<io::Image> panels;
+  const size_t shown = std::min<size_t>(8, states.size());
+  for (size_t i = 0; i < shown; ++i) {
+    const auto& [title, x] = states[shown == 1 ? 0 : i * (states.size() - 1) / (shown - 1)];
+    panels.push_back(scatter_panel(real, x, i + 1 == shown ? "final" : title));
+  }
   io::save_png(run.file("reverse_process.png"), io::hconcat_images(panels));
   io::save_png(run.file("samples.png"),
                scatter_panel(real, samples,

@@ -162,14 +162,16 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   if (step < cfg.steps) return r;  // stopped early: --resume finishes the run
 
   // 5. Samples, and one of them followed from noise to image.
-  std::vector<Tensor> frames;
-  const int total =
-      static_cast<int>(models::sampler_levels(setup.levels.num_levels(), cfg.sample_steps).size());
-  auto record = [&](int s, int, const Tensor& x) {
-    if (s % std::max(1, total / 11) == 0 || s + 1 == total)
-      frames.push_back(((x.narrow(0, 0, 1) + 1.0) * 0.5).clamp(0.0, 1.0));
+  // Sample 0 at every step of the reverse process; 12 evenly spaced frames are shown.
+  std::vector<Tensor> states;
+  auto record = [&](int, int, const Tensor& x) {
+    states.push_back(((x.narrow(0, 0, 1) + 1.0) * 0.5).clamp(0.0, 1.0));
   };
   Tensor samples = draw(cfg.num_samples, record);
+  std::vector<Tensor> frames;
+  const size_t shown = std::min<size_t>(12, states.size());
+  for (size_t i = 0; i < shown; ++i)
+    frames.push_back(states[shown == 1 ? 0 : i * (states.size() - 1) / (shown - 1)]);
   io::save_image_grid(run.file("denoising.png"), cat(frames, 0),
                       static_cast<int64_t>(frames.size()));
   io::save_image_grid(run.file("samples.png"),

@@ -47,8 +47,9 @@ std::vector<DerivationRow> check_d6_gaussian_kl(uint64_t seed) {
   };
   auto monte_carlo_kl = [&](double ma, double sa, double mb, double sb) {
     Tensor x = randn({n}, gen, kFloat64) * sa + ma;
-    return estimate(normal_log_density(x, scalar_tensor(ma, kFloat64), scalar_tensor(sa, kFloat64)) -
-                    normal_log_density(x, scalar_tensor(mb, kFloat64), scalar_tensor(sb, kFloat64)));
+    return estimate(
+        normal_log_density(x, scalar_tensor(ma, kFloat64), scalar_tensor(sa, kFloat64)) -
+        normal_log_density(x, scalar_tensor(mb, kFloat64), scalar_tensor(sb, kFloat64)));
   };
   const double closed = closed_kl(mu1, s1, mu2, s2);
   const double text = closed - std::log(s2 / s1) + std::log(s1 * s1 / (s2 * s2));
@@ -89,7 +90,8 @@ std::vector<DerivationRow> check_d6_gaussian_kl(uint64_t seed) {
   // O(h²) truncation with h = 1e-5 and O(1) third derivatives is ≲ 1e-10.
   Tensor p = tensor({mu1, 2 * std::log(s1), mu2, 2 * std::log(s2)}, kFloat64).requires_grad_();
   auto kl = [](const Tensor& q) {
-    return nn::functional::gaussian_kl(q.select(0, 0), q.select(0, 1), q.select(0, 2), q.select(0, 3));
+    return nn::functional::gaussian_kl(q.select(0, 0), q.select(0, 1), q.select(0, 2),
+                                       q.select(0, 3));
   };
   Tensor analytic_grad = autograd::grad({kl(p)}, {p})[0];
   double fd_err = 0;
@@ -101,10 +103,12 @@ std::vector<DerivationRow> check_d6_gaussian_kl(uint64_t seed) {
     fd_err = std::max(fd_err, std::abs(fd - analytic_grad.select(0, i).item<double>()));
   }
   rows.push_back({"D6", "autograd grad of general KL = finite diff.", 0.0, fd_err, fd_err, 1e-8});
-  rows.push_back({"D6", "KL(N1||N1) = 0", 0.0,
-                  kl(tensor({mu1, 2 * std::log(s1), mu1, 2 * std::log(s1)}, kFloat64)).item<double>(),
-                  std::abs(kl(tensor({mu1, 2 * std::log(s1), mu1, 2 * std::log(s1)}, kFloat64)).item<double>()),
-                  1e-15});
+  rows.push_back(
+      {"D6", "KL(N1||N1) = 0", 0.0,
+       kl(tensor({mu1, 2 * std::log(s1), mu1, 2 * std::log(s1)}, kFloat64)).item<double>(),
+       std::abs(
+           kl(tensor({mu1, 2 * std::log(s1), mu1, 2 * std::log(s1)}, kFloat64)).item<double>()),
+       1e-15});
   return rows;
 }
 

@@ -50,6 +50,7 @@
 #include "data/toy2d.h"
 #include "models/derivations.h"
 #include "models/langevin.h"
+#include "models/noise_levels.h"
 #include "models/score_matching.h"
 #include "models/toy_metrics.h"
 #include "optim/optim.h"
@@ -89,13 +90,6 @@ auto seeded(uint64_t seed, Make make) {
   auto made = make();
   global.set_state(saved_seed, saved_offset);
   return made;
-}
-
-// models::geometric_sigmas (noise_levels.h) is implemented elsewhere; the same formula.
-std::vector<double> geometric(double first, double last, int count) {
-  std::vector<double> s(count);
-  for (int i = 0; i < count; ++i) s[i] = first * std::pow(last / first, i / (count - 1.0));
-  return s;
 }
 
 // The inverse of a 2×2 float64 matrix (cofactors).
@@ -389,7 +383,7 @@ std::vector<DerivationRow> check_d20_ncsn(uint64_t seed) {
   constexpr double kStep = 0.1, kLr = 3e-3, kHeavyWeight = 0.8;
   const double binomial_se = std::sqrt(kHeavyWeight * (1 - kHeavyWeight) / kSamples);
   const data::GaussianMixture p = data::two_modes();
-  const std::vector<double> sigmas = geometric(20.0, 1.0, 10);
+  const std::vector<double> sigmas = geometric_sigmas(20.0, 1.0, 10);
   std::vector<data::GaussianMixture> q;
   for (double s : sigmas) q.push_back(p.convolved(s));
   std::vector<DerivationRow> rows;

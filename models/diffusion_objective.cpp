@@ -15,7 +15,7 @@ DiffusionSetup DiffusionSetup::ddpm(const DiffusionSchedule& schedule) {
 DiffusionSetup DiffusionSetup::ncsn(double sigma_max, double sigma_min, int count) {
   return {DiffusionMethod::kNcsn,
           NoiseLevels::from_sigmas(geometric_sigmas(sigma_max, sigma_min, count)),
-          Prediction::kScore};
+          Prediction::kEpsilon};
 }
 
 double DiffusionSetup::network_time(int level) const {
@@ -51,11 +51,13 @@ Tensor denoising_loss(const ConditionedNetwork& network, const DiffusionSetup& s
   Tensor out = network(x_noisy, from_vector(time).to(x0.dtype()).index_select(0, level));
   ZG_CHECK(out.shape() == x0.shape(), "denoising_loss: the network returned {} for input {}",
            shape_str(out.shape()), shape_str(x0.shape()));
-  if (setup.prediction == Prediction::kEpsilon) return simple_loss(out, noise);
-  ZG_CHECK(setup.prediction == Prediction::kScore,
-           "denoising_loss: {} prediction is not trained here (eps for ddpm, score for ncsn)",
+  ZG_CHECK(setup.prediction == Prediction::kEpsilon,
+           "denoising_loss: the network must predict eps (ddpm and ncsn alike), not {}",
            prediction_name(setup.prediction));
-  return dsm_loss(out, noise, from_vector(setup.levels.b).to(x0.dtype()).index_select(0, level));
+  if (setup.method == DiffusionMethod::kDdpm) return simple_loss(out, noise);
+  // NCSN: the score s = −ε̂/σ in λ(σ)·ℓ = ½‖σ·s + ε‖², summed over an example's dimensions.
+  Tensor sigma = from_vector(setup.levels.b).to(x0.dtype()).index_select(0, level);
+  return dsm_loss(-out / per_example(setup.levels.b, level, x0), noise, sigma);
 }
 
 Denoiser make_denoiser(const ConditionedNetwork& network, const DiffusionSetup& setup) {

@@ -4,10 +4,12 @@
 /// the choice of noise levels:
 /// \code{.unparsed}
 ///   per example: k ~ U{1..K}, ε ~ N(0, I), x_k = a_k x_0 + b_k ε          (noise_levels.h)
-///   DDPM (VP levels, ε-prediction):    L_simple = mean ‖ε − ε_θ(x_k, t)‖² / dims   (D16)
-///   NCSN (VE levels, score-prediction): λ(σ)·ℓ = ½ ‖σ·s_θ(x̃, σ) + ε‖²,  λ = σ²      (D19, D20)
+///   DDPM (VP levels):  L_simple = mean ‖ε − ε_θ(x_k, t)‖² / dims              (D16)
+///   NCSN (VE levels):  λ(σ)·ℓ = ½ ‖σ·s_θ(x̃, σ) + ε‖²,  λ = σ²,  s_θ = −ε_θ/σ   (D19, D20)
 /// \endcode
-/// The two are the same regression up to weighting: with s = −ε̂/σ, ½‖σ s + ε‖² = ½‖ε − ε̂‖².
+/// Both networks predict ε: NCSN's score is parameterised as s_θ = −ε_θ/σ (Song & Ermon 2020,
+/// technique 3: the score's size grows as 1/σ, the network's output need not). So the two are
+/// one regression up to weighting: ½‖σ s_θ + ε‖² = ½‖ε − ε_θ‖².
 /// The network sees `network_time(k)`: t for DDPM, 1000·log σ for NCSN (models/unet.h), so
 /// one UNet or ToyScoreNet serves both.
 #pragma once
@@ -28,7 +30,7 @@ struct DiffusionSetup {
 
   /// VP levels of `schedule`, ε-prediction.
   static DiffusionSetup ddpm(const DiffusionSchedule& schedule);
-  /// VE levels of geometric σ from sigma_max down to sigma_min, score prediction.
+  /// VE levels of geometric σ from sigma_max down to sigma_min, ε-prediction.
   static DiffusionSetup ncsn(double sigma_max, double sigma_min, int count);
 
   std::string method_name() const { return method == DiffusionMethod::kDdpm ? "ddpm" : "ncsn"; }

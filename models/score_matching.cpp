@@ -1,5 +1,7 @@
 #include "models/score_matching.h"
 
+#include "models/diffusion_objective.h"
+
 #include <cmath>
 
 #include "autograd/engine.h"
@@ -66,12 +68,10 @@ double ncsn_toy_step(ToyScoreNetImpl& net, optim::Optimizer& optimizer, const Te
                      const std::vector<double>& sigmas, Generator& gen) {
   ZG_CHECK(!sigmas.empty(), "ncsn_toy_step: no noise levels");
   ZG_CHECK(x.dim() == 2, "ncsn_toy_step: expected x [B, D], got {}", shape_str(x.shape()));
-  Tensor levels = from_vector(sigmas).to(x.dtype());
-  Tensor sigma =
-      levels.index_select(0, sample_sigma_indices(x.size(0), static_cast<int>(sigmas.size()), gen));
-  Tensor noise = randn(x.shape(), gen, TensorOptions().dtype(x.dtype()));
-  Tensor noisy = x + noise * sigma.unsqueeze(1);
-  Tensor loss = dsm_loss(toy_net_score(net, noisy, sigma), noise, sigma);
+  const DiffusionSetup setup{DiffusionMethod::kNcsn, NoiseLevels::from_sigmas(sigmas),
+                             Prediction::kEpsilon};
+  Tensor loss = denoising_loss(
+      [&](const Tensor& xt, const Tensor& time) { return net.forward(xt, time); }, setup, x, gen);
   optimizer.zero_grad();
   loss.backward();
   optimizer.step();

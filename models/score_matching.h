@@ -46,7 +46,8 @@ Tensor toy_net_score(ToyScoreNetImpl& net, const Tensor& x, const Tensor& sigma)
 Tensor toy_net_score(ToyScoreNetImpl& net, const Tensor& x, double sigma);
 
 /// One optimiser step of the NCSN loss (1/L)Σ_i λ(σ_i)ℓ(θ; σ_i) on the batch x [B, D]: a level
-/// per example (sample_sigma_indices), x̃ = x + σz, loss dsm_loss(toy_net_score(x̃, σ), z, σ).
+/// per example, x̃ = x + σz, loss dsm_loss(toy_net_score(x̃, σ), z, σ) — models::denoising_loss
+/// with DiffusionSetup::ncsn's levels, which `zerogen train-ncsn` trains by too.
 /// Noise from gen; returns the loss before the step.
 double ncsn_toy_step(ToyScoreNetImpl& net, optim::Optimizer& optimizer, const Tensor& x,
                      const std::vector<double>& sigmas, Generator& gen);
