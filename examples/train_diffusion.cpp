@@ -36,18 +36,23 @@ DiffusionConfig with_defaults(DiffusionConfig c) {
   // technique 1), measured by the trainer.
   if (!toy) set(c.sigma_max, 1.0);
   set(c.num_sigmas, toy ? 20 : 10);
-  set(c.steps, toy ? 10000 : 6000);
+  set(c.steps, toy ? 10000 : 2500);
   set(c.batch_size, toy ? 512 : 64);
-  set(c.lr, toy ? 1e-3 : 2e-4);
+  set(c.lr, 1e-3);
   if (c.ema_decay < 0) c.ema_decay = toy ? 0.995 : 0.999;
-  set(c.base_channels, 32);
+  set(c.base_channels, 16);
   set(c.res_blocks, 1);
-  set(c.bpd_images, 200);
-  set(c.bpd_timesteps, 50);
-  if (c.sampler.empty()) c.sampler = ddpm ? "ddpm" : "langevin";
-  set(c.langevin_steps, 100);
+  ZG_CHECK(c.bpd_images >= 0 && (c.bpd_images == 0 || c.bpd_timesteps >= 1),
+           "train-{}: --bpd-images must be >= 0 and --bpd-timesteps >= 1", c.method);
+  // Images: DDPM's 1000 ancestral steps on the CPU would take longer than the training, so
+  // the default is DDIM over 100 of them; NCSN's annealed Langevin with fewer steps per level.
+  if (c.sampler.empty()) {
+    c.sampler = ddpm ? (toy ? "ddpm" : "ddim") : "langevin";
+    if (ddpm && !toy) set(c.sample_steps, 100);
+  }
+  set(c.langevin_steps, toy ? 100 : 30);
   set(c.langevin_step_size, 2e-5);
-  set(c.num_samples, toy ? 2000 : 1000);
+  set(c.num_samples, toy ? 2000 : 500);
   set(c.log_every, toy ? 1000 : 200);
   set(c.checkpoint_every, toy ? 5000 : 1000);
   ZG_CHECK(c.steps > 0 && c.batch_size > 0 && c.lr > 0 && c.ema_decay <= 1,
@@ -88,13 +93,14 @@ models::UNetOptions make_unet_options(const DiffusionConfig& c) {
 }
 
 // The members in one list, so that writing and reading config.json cannot drift apart.
-#define ZG_DIFFUSION_CONFIG_FIELDS(X)                                                              \
-  X(method)                                                                                        \
-  X(data)                                                                                          \
-  X(data_dir) X(run_dir) X(schedule) X(timesteps) X(sigma_max) X(sigma_min) X(num_sigmas) X(steps) \
-      X(batch_size) X(lr) X(ema_decay) X(hidden) X(layers) X(base_channels) X(res_blocks)          \
-          X(image_channels) X(image_size) X(bpd_images) X(bpd_timesteps) X(sampler)                \
-              X(sample_steps) X(eta) X(beta_variance) X(langevin_steps) X(langevin_step_size)      \
+#define ZG_DIFFUSION_CONFIG_FIELDS(X)                                                         \
+  X(method)                                                                                   \
+  X(data)                                                                                     \
+  X(data_dir)                                                                                 \
+  X(run_dir) X(schedule) X(timesteps) X(sigma_max) X(sigma_min) X(num_sigmas) X(steps)        \
+      X(batch_size) X(lr) X(ema_decay) X(hidden) X(layers) X(base_channels) X(res_blocks)     \
+          X(image_channels) X(image_size) X(bpd_images) X(bpd_timesteps) X(sampler)           \
+              X(sample_steps) X(eta) X(beta_variance) X(langevin_steps) X(langevin_step_size) \
                   X(num_samples) X(classifier) X(train_limit) X(seed)
 
 io::Json config_to_json(const DiffusionConfig& c) {
@@ -120,15 +126,19 @@ DiffusionConfig config_from_json(const io::Json& j) {
 void add_sampler_options(CLI::App* sub, DiffusionConfig& c) {
   std::string names;
   for (const auto& n : models::sampler_names()) names += (names.empty() ? "" : ", ") + n;
-  sub->add_option("--sampler", c.sampler, "One of " + names + " (default: ddpm / langevin)");
-  sub->add_option("--sample-steps", c.sample_steps, "Levels the sampler visits (0: all)")
+  sub->add_option("--sampler", c.sampler,
+                  "One of " + names + " (default: langevin for NCSN; ddpm on 2-D, ddim on images)");
+  sub->add_option("--sample-steps", c.sample_steps,
+                  "Levels the sampler visits (0: all; ddim on images: 100)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--eta", c.eta, "ddim: 0 deterministic, 1 DDPM-like noise")
       ->capture_default_str();
   sub->add_flag("--beta-variance", c.beta_variance, "ddpm sampler: sigma^2 = beta, not beta~");
-  sub->add_option("--langevin-steps", c.langevin_steps, "langevin: steps per noise level (100)");
+  sub->add_option("--langevin-steps", c.langevin_steps,
+                  "langevin: steps per noise level (2-D 100, images 30)");
   sub->add_option("--langevin-step-size", c.langevin_step_size, "langevin: epsilon (2e-5)");
-  sub->add_option("--num-samples", c.num_samples, "Samples drawn at the end");
+  sub->add_option("--num-samples", c.num_samples,
+                  "Samples drawn at the end (2-D 2000, images 500)");
 }
 
 namespace {
@@ -154,13 +164,13 @@ void add_command(CLI::App& app, int& exit_code, const std::string& method,
     sub->add_option("--sigma-min", cfg->sigma_min, "sigma_L (0.01)");
     sub->add_option("--num-sigmas", cfg->num_sigmas, "L (images 10, 2-D 20)");
   }
-  sub->add_option("--steps", cfg->steps, "Optimizer steps (images 6000, 2-D 10000)");
+  sub->add_option("--steps", cfg->steps, "Optimizer steps (images 2500, 2-D 10000)");
   sub->add_option("--batch-size", cfg->batch_size, "(images 64, 2-D 512)");
-  sub->add_option("--lr", cfg->lr, "Adam learning rate (images 2e-4, 2-D 1e-3)");
+  sub->add_option("--lr", cfg->lr, "Adam learning rate (1e-3)");
   sub->add_option("--ema-decay", cfg->ema_decay, "EMA of the weights used to sample (0.999/0.995)");
   sub->add_option("--hidden", cfg->hidden, "2-D: hidden units")->capture_default_str();
   sub->add_option("--layers", cfg->layers, "2-D: hidden layers")->capture_default_str();
-  sub->add_option("--base-channels", cfg->base_channels, "images: UNet base width (32)");
+  sub->add_option("--base-channels", cfg->base_channels, "images: UNet base width (16)");
   sub->add_option("--res-blocks", cfg->res_blocks, "images: ResBlocks per UNet level (1)");
   if (method == "ddpm") {
     sub->add_option("--bpd-images", cfg->bpd_images, "images: test images for bits/dim (200)");

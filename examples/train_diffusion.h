@@ -25,10 +25,10 @@ struct DiffusionConfig {
   int64_t hidden = 128, layers = 3;            // the 2-D ToyScoreNet
   int64_t base_channels = 0, res_blocks = 0;   // the image UNet (0: defaults)
   int64_t image_channels = 0, image_size = 0;  // set by the image trainer from the data
-  int64_t bpd_images = 0;  // DDPM: test images the bound in bits/dim is estimated on
-  int bpd_timesteps = 0;   // DDPM: t-terms sampled per image for it (stratified; T = exact)
+  int64_t bpd_images = 200;  // DDPM: test images the bound in bits/dim is estimated on (0: none)
+  int bpd_timesteps = 50;    // DDPM: t-terms sampled per image for it (stratified; T = exact)
   // Sampling (models/samplers.h).
-  std::string sampler;  // "" : ddpm for DDPM, langevin for NCSN
+  std::string sampler;  // "": langevin for NCSN; for DDPM ddpm (2-D) or ddim, 100 steps (images)
   int sample_steps = 0;
   double eta = 0;
   bool beta_variance = false;  // ddpm sampler: σ² = β instead of β̃

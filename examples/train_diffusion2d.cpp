@@ -107,7 +107,7 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
   manual_seed(cfg.seed);
   models::ToyScoreNetOptions net_options{.hidden = cfg.hidden, .layers = cfg.layers};
   models::ToyScoreNet net(net_options), ema_net(net_options);
-  optim::EMA ema(net->parameters(), cfg.ema_decay);
+  optim::EMA ema(net->parameters(), cfg.ema_decay, /*warmup=*/true);
   optim::Adam opt(net->parameters(), {.lr = cfg.lr});
   auto network = [&](const Tensor& x, const Tensor& t) { return net(x, t); };
   const models::Denoiser ema_denoiser =

@@ -17,7 +17,8 @@
 //              variational bound's terms with their weights dropped (D16);
 //        NCSN: Σ_i λ(σ_i)·½‖s_θ(x̃, σ_i) + (x̃ − x)/σ_i²‖², λ = σ² (denoising score
 //              matching, D19, D20), i.e. ½‖σ s_θ + ε‖².
-//      Adam (lr 2e-4) and an EMA of the weights (decay 0.999), which is what gets sampled.
+//      Adam (lr 1e-3) and an EMA of the weights (decay 0.999 with warm-up, optim/ema.h),
+//      which is what gets sampled.
 //   5. Sampling (models/samplers.h): DDPM's ancestral sampler over all T steps (D15), DDIM
 //      with fewer steps, the reverse SDE or the probability-flow ODE (D21), or NCSN's
 //      annealed Langevin dynamics (D20); `zerogen sample` re-samples a finished run.
@@ -89,7 +90,7 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   const models::UNetOptions net_options = make_unet_options(cfg);
   models::UNet net(net_options), ema_net(net_options);
   ema_net->eval();
-  optim::EMA ema(net->parameters(), cfg.ema_decay);
+  optim::EMA ema(net->parameters(), cfg.ema_decay, /*warmup=*/true);
   optim::Adam opt(net->parameters(), {.lr = cfg.lr});
   auto network = [&](const Tensor& x, const Tensor& t) { return net(x, t); };
   auto ema_network = [&](const Tensor& x, const Tensor& t) { return ema_net(x, t); };

@@ -1,11 +1,14 @@
 #include "optim/ema.h"
 
+#include <algorithm>
+
 #include "autograd/grad_mode.h"
 #include "tensor/error.h"
 
 namespace zg::optim {
 
-EMA::EMA(std::vector<Tensor> params, double decay) : params_(std::move(params)), decay_(decay) {
+EMA::EMA(std::vector<Tensor> params, double decay, bool warmup)
+    : params_(std::move(params)), decay_(decay), warmup_(warmup) {
   ZG_CHECK(decay >= 0 && decay <= 1, "EMA: decay {} must lie in [0, 1]", decay);
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
@@ -15,9 +18,16 @@ EMA::EMA(std::vector<Tensor> params, double decay) : params_(std::move(params)),
   }
 }
 
+double EMA::current_decay() const {
+  const double n = static_cast<double>(num_updates_);
+  return warmup_ ? std::min(decay_, (1 + n) / (10 + n)) : decay_;
+}
+
 void EMA::update() {
   NoGradGuard no_grad;
-  for (size_t i = 0; i < params_.size(); ++i) shadow_[i].mul_(decay_).add_(params_[i], 1 - decay_);
+  const double decay = current_decay();
+  for (size_t i = 0; i < params_.size(); ++i) shadow_[i].mul_(decay).add_(params_[i], 1 - decay);
+  ++num_updates_;
 }
 
 void EMA::copy_to(const std::vector<Tensor>& params) const {
@@ -37,15 +47,20 @@ void EMA::copy_to(const std::vector<Tensor>& params) const {
 TensorDict EMA::state_dict() const {
   TensorDict d;
   d["decay"] = scalar_tensor(decay_, kFloat64);
+  d["num_updates"] = scalar_tensor(static_cast<double>(num_updates_), kInt64);
   for (size_t i = 0; i < shadow_.size(); ++i) d[std::to_string(i) + ".shadow"] = shadow_[i].clone();
   return d;
 }
 
 void EMA::load_state_dict(const TensorDict& dict) {
-  ZG_CHECK(dict.size() == shadow_.size() + 1,
-           "EMA::load_state_dict: expected {} entries (\"decay\" and \"<i>.shadow\" for {} "
-           "tensors), got {}",
-           shadow_.size() + 1, shadow_.size(), dict.size());
+  ZG_CHECK(dict.size() == shadow_.size() + 2,
+           "EMA::load_state_dict: expected {} entries (\"decay\", \"num_updates\" and "
+           "\"<i>.shadow\" for {} tensors), got {}",
+           shadow_.size() + 2, shadow_.size(), dict.size());
+  auto updates = dict.find("num_updates");
+  ZG_CHECK(updates != dict.end() && updates->second.defined() && updates->second.dim() == 0 &&
+               updates->second.dtype() == kInt64 && updates->second.item<int64_t>() >= 0,
+           "EMA::load_state_dict: no non-negative int64 scalar \"num_updates\"");
   auto it = dict.find("decay");
   ZG_CHECK(it != dict.end() && it->second.defined() && it->second.dim() == 0 &&
                it->second.dtype() == kFloat64,
@@ -66,6 +81,7 @@ void EMA::load_state_dict(const TensorDict& dict) {
     shadow.push_back(t.detach().clone());
   }
   shadow_ = std::move(shadow);
+  num_updates_ = updates->second.item<int64_t>();
 }
 
 }  // namespace zg::optim

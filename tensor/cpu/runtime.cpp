@@ -32,6 +32,11 @@ void tune_cpu_environment(char** argv) {
     setenv("OMP_WAIT_POLICY", "passive", 1);
     change = true;
   }
+  // See the header: idle OpenBLAS workers spinning between small GEMMs starve the others.
+  if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) {
+    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
+    change = true;
+  }
   const char* core = blas_core_name();
   bool avx512_kernels = core && (std::strstr(core, "SkylakeX") || std::strstr(core, "Cooperlake") ||
                                  std::strstr(core, "SapphireRapids"));

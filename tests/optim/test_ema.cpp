@@ -79,7 +79,8 @@ TEST_CASE("EMA: state_dict round trip and errors") {
   }
   ema.update();
   TensorDict d = ema.state_dict();
-  CHECK(d.size() == 3);
+  CHECK(d.size() == 4);
+  CHECK(d.at("num_updates").item<int64_t>() == 1);
   CHECK(d.count("0.shadow"));
   CHECK(d.count("1.shadow"));
   CHECK(d.at("decay").item<double>() == 0.99);
@@ -103,8 +104,10 @@ TEST_CASE("EMA: state_dict round trip and errors") {
   CHECK_ZG_ERROR(other.load_state_dict(with("1.shadow", zeros({3}))), "1.shadow", "float32",
                  "float64");
   CHECK_ZG_ERROR(other.load_state_dict(with("0.shadow", ones({4}))), "0.shadow", "[4]", "[2, 2]");
-  CHECK_ZG_ERROR(other.load_state_dict(with("2.shadow", ones({4}))), "EMA::load_state_dict", "3",
-                 "4");
+  CHECK_ZG_ERROR(other.load_state_dict(with("num_updates", scalar_tensor(-1, kInt64))),
+                 "num_updates");
+  CHECK_ZG_ERROR(other.load_state_dict(with("2.shadow", ones({4}))), "EMA::load_state_dict", "4",
+                 "5");
   TensorDict missing = d;
   missing.erase("0.shadow");
   missing["x"] = ones({1});
@@ -116,6 +119,39 @@ TEST_CASE("EMA: state_dict round trip and errors") {
   CHECK_ZG_ERROR(ema.copy_to({a}), "EMA::copy_to", "1", "2");
   CHECK_ZG_ERROR(ema.copy_to({a, zeros({3})}), "EMA::copy_to", "tensor 1", "float32", "float64");
   CHECK_ZG_ERROR(ema.copy_to({ones({4}), b}), "EMA::copy_to", "[4]", "[2, 2]");
+}
+
+}  // namespace
+}  // namespace zg::test
+
+namespace zg::test {
+namespace {
+
+using optim::EMA;
+
+TEST_CASE("EMA: warm-up uses min(decay, (1 + n)/(10 + n)) and resumes its count") {
+  Tensor w = zeros({1}, kFloat64);
+  EMA ema({w}, 0.999, /*warmup=*/true);
+  double want = 0;
+  for (int n = 0; n < 50; ++n) {
+    {
+      NoGradGuard g;
+      w.fill_(static_cast<double>(n + 1));
+    }
+    const double decay = std::min(0.999, (1.0 + n) / (10.0 + n));
+    CHECK(ema.current_decay() == decay);
+    ema.update();
+    want = decay * want + (1 - decay) * (n + 1);
+    CHECK(ema.shadow()[0].item<double>() == doctest::Approx(want).epsilon(1e-14));
+  }
+  // Without warm-up the first update keeps 99.9% of the initial 0.
+  EMA plain({zeros({1}, kFloat64)}, 0.999);
+  CHECK(plain.current_decay() == 0.999);
+  // A resumed EMA continues the schedule where it stopped.
+  EMA resumed({zeros({1}, kFloat64)}, 0.999, true);
+  resumed.load_state_dict(ema.state_dict());
+  CHECK(resumed.num_updates() == 50);
+  CHECK(resumed.current_decay() == ema.current_decay());
 }
 
 }  // namespace
