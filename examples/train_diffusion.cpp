@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "data/toy2d.h"
 #include "examples/diffusion_setup.h"
 #include "examples/trainer_options.h"
@@ -48,7 +50,7 @@ DiffusionConfig with_defaults(DiffusionConfig c) {
   // the default is DDIM over 100 of them; NCSN's annealed Langevin with fewer steps per level.
   if (c.sampler.empty()) {
     c.sampler = ddpm ? (toy ? "ddpm" : "ddim") : "langevin";
-    if (ddpm && !toy) set(c.sample_steps, 100);
+    if (ddpm && !toy) set(c.sample_steps, std::min(100, c.timesteps));
   }
   set(c.langevin_steps, toy ? 100 : 30);
   set(c.langevin_step_size, 2e-5);
@@ -93,15 +95,16 @@ models::UNetOptions make_unet_options(const DiffusionConfig& c) {
 }
 
 // The members in one list, so that writing and reading config.json cannot drift apart.
-#define ZG_DIFFUSION_CONFIG_FIELDS(X)                                                         \
-  X(method)                                                                                   \
-  X(data)                                                                                     \
-  X(data_dir)                                                                                 \
-  X(run_dir) X(schedule) X(timesteps) X(sigma_max) X(sigma_min) X(num_sigmas) X(steps)        \
-      X(batch_size) X(lr) X(ema_decay) X(hidden) X(layers) X(base_channels) X(res_blocks)     \
-          X(image_channels) X(image_size) X(bpd_images) X(bpd_timesteps) X(sampler)           \
-              X(sample_steps) X(eta) X(beta_variance) X(langevin_steps) X(langevin_step_size) \
-                  X(num_samples) X(classifier) X(train_limit) X(seed)
+#define ZG_DIFFUSION_CONFIG_FIELDS(X)                                                           \
+  X(method)                                                                                     \
+  X(data)                                                                                       \
+  X(data_dir)                                                                                   \
+  X(run_dir)                                                                                    \
+  X(schedule) X(timesteps) X(sigma_max) X(sigma_min) X(num_sigmas) X(steps) X(batch_size) X(lr) \
+      X(ema_decay) X(hidden) X(layers) X(base_channels) X(res_blocks) X(image_channels)         \
+          X(image_size) X(bpd_images) X(bpd_timesteps) X(sampler) X(sample_steps) X(eta)        \
+              X(beta_variance) X(langevin_steps) X(langevin_step_size) X(num_samples)           \
+                  X(classifier) X(train_limit) X(seed)
 
 io::Json config_to_json(const DiffusionConfig& c) {
   io::Json j = {{"command", "train-" + c.method}, {"version", "0.1.0"}};

@@ -49,12 +49,6 @@ Tensor dsm_loss(const Tensor& score_pred, const Tensor& noise, const Tensor& sig
   return flat.square().sum({1}).mean() * 0.5;
 }
 
-Tensor sample_sigma_indices(int64_t batch, int levels, Generator& gen) {
-  ZG_CHECK(batch >= 0 && levels > 0,
-           "sample_sigma_indices: need batch >= 0 and levels > 0, got {} and {}", batch, levels);
-  return randint(0, levels, {batch}, gen);
-}
-
 Tensor toy_net_score(ToyScoreNetImpl& net, const Tensor& x, const Tensor& sigma) {
   Tensor s = sigma.dim() == 0 ? sigma.to(x.dtype()).expand({x.size(0)}) : sigma.to(x.dtype());
   return -net.forward(x, noise_level_to_time(s)) / s.unsqueeze(1);

@@ -38,9 +38,6 @@ Tensor exact_score_matching_loss(const ScoreFunction& score_model, const Tensor&
 /// sigma [B] (one level per example) or a scalar.
 Tensor dsm_loss(const Tensor& score_pred, const Tensor& noise, const Tensor& sigma);
 
-/// One level index per example, uniform on 0..levels−1: int64 [batch].
-Tensor sample_sigma_indices(int64_t batch, int levels, Generator& gen);
-
 /// s_θ(x, σ) = −net(x, 1000·log σ)/σ for x [N, D] and sigma [N] (or one σ for all).
 Tensor toy_net_score(ToyScoreNetImpl& net, const Tensor& x, const Tensor& sigma);
 Tensor toy_net_score(ToyScoreNetImpl& net, const Tensor& x, double sigma);

@@ -100,20 +100,6 @@ TEST_CASE("dsm_loss broadcasts sigma over image-shaped examples") {
                  "[2]");
 }
 
-TEST_CASE("sample_sigma_indices draws every level uniformly") {
-  Generator gen(8);
-  Tensor idx = models::sample_sigma_indices(30000, 3, gen);
-  CHECK(idx.dtype() == kInt64);
-  CHECK(idx.shape() == Shape{30000});
-  CHECK(idx.min().item<int64_t>() == 0);
-  CHECK(idx.max().item<int64_t>() == 2);
-  for (int level = 0; level < 3; ++level) {
-    double fraction = idx.eq(static_cast<double>(level)).to(kFloat64).mean().item<double>();
-    CHECK(std::abs(fraction - 1.0 / 3) < 4 * std::sqrt(2.0 / 9 / 30000));  // 4 binomial SE
-  }
-  CHECK_ZG_ERROR(models::sample_sigma_indices(4, 0, gen), "levels > 0");
-}
-
 TEST_CASE("ncsn_toy_step takes one step of the sigma^2-weighted DSM loss") {
   manual_seed(9);
   models::ToyScoreNet net(models::ToyScoreNetOptions{.hidden = 16, .layers = 2, .embed_dim = 8});
@@ -122,10 +108,11 @@ TEST_CASE("ncsn_toy_step takes one step of the sigma^2-weighted DSM loss") {
   Tensor x = randn({32, 2}, data_gen);
   const std::vector<double> sigmas = {4.0, 1.0, 0.25};
 
-  // The same draws, by hand: a level per example, then the noise.
+  // The same draws, by hand (models/diffusion_objective.h): a level k in 1..3 per example,
+  // whose σ is b_k, i.e. the sigmas from the smallest up; then the noise.
   Generator gen(11), replay(11);
-  Tensor sigma =
-      from_vector(sigmas).to(kFloat32).index_select(0, models::sample_sigma_indices(32, 3, replay));
+  Tensor level = randint(1, 4, {32}, replay);
+  Tensor sigma = tensor({0.0, 0.25, 1.0, 4.0}).to(kFloat32).index_select(0, level);
   Tensor z = randn({32, 2}, replay);
   Tensor noisy = x + z * sigma.unsqueeze(1);
   double expected = 0;
