@@ -21,6 +21,10 @@ models::UNetOptions make_unet_options(const DiffusionConfig& config);
 /// the network and the levels from it.
 io::Json config_to_json(const DiffusionConfig& config);
 DiffusionConfig config_from_json(const io::Json& json);
+/// Writes the run's config.json (the settings, the thread and parameter counts) and returns
+/// it; a run resumed at `step` > 0 also drops the metrics.csv rows after that step.
+io::Json write_run_config(const DiffusionConfig& config, const nn::Module& net,
+                          const io::RunDir& run, int64_t step);
 /// --sampler, --sample-steps, --eta, --beta-variance, --langevin-*, --num-samples.
 void add_sampler_options(CLI::App* sub, DiffusionConfig& config);
 

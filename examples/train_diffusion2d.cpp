@@ -34,6 +34,7 @@
 
 #include "data/toy2d.h"
 #include "examples/diffusion_setup.h"
+#include "examples/toy_evaluation.h"
 #include "examples/training_state.h"
 #include "io/csv.h"
 #include "io/plot.h"
@@ -49,28 +50,6 @@
 namespace zg::examples {
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Evaluation draws from its own generators, so that evaluating never moves the training
-// stream: a run that evaluates more often, or resumes, trains on the very same batches.
-uint64_t eval_seed(uint64_t seed, uint64_t salt) { return seed * 0x9E3779B97F4A7C15ULL + salt; }
-
-struct Evaluation {
-  double modes = kNaN, high_quality = kNaN, mmd2 = kNaN;
-};
-
-Evaluation evaluate(const Tensor& samples, const data::Toy2D& toy, const data::GaussianMixture* mix,
-                    uint64_t seed, int64_t step) {
-  Evaluation e;
-  if (mix != nullptr) {
-    e.modes = static_cast<double>(models::modes_covered(samples, *mix));
-    e.high_quality = models::high_quality_fraction(samples, *mix);
-  }
-  Generator fresh(eval_seed(seed, 1000 + static_cast<uint64_t>(step)));
-  e.mmd2 = models::mmd2_unbiased(samples, toy.sample(samples.size(0), fresh));
-  return e;
-}
 
 // The largest distance between n data points: NCSN's σ_1 (Song & Ermon 2020, technique 1).
 double data_diameter(const data::Toy2D& toy, uint64_t seed) {
@@ -117,11 +96,7 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
   TrainingState state;
   state.add("model", *net).add("ema", ema).add("optim", opt);
   int64_t step = cfg.resume ? state.resume(run, cfg.quiet) : 0;
-  io::Json json = config_to_json(cfg);
-  json["threads"] = get_num_threads();
-  json["parameters"] = net->num_parameters();
-  run.write_config(json);
-  if (step > 0) io::truncate_csv_after(run.file("metrics.csv"), static_cast<double>(step));
+  const io::Json json = write_run_config(cfg, *net, run, step);
   io::CsvWriter metrics(run.file("metrics.csv"),
                         {"step", "loss", "modes", "high_quality", "mmd2", "steps_per_s"},
                         /*append=*/step > 0);
@@ -141,8 +116,8 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
 
   const int64_t last_step = cfg.stop_after > 0 ? std::min(cfg.steps, cfg.stop_after) : cfg.steps;
   io::Progress progress(label, cfg.steps, "points");
-  double loss_sum = 0, loss_count = 0, last_loss = kNaN;
-  Evaluation last;
+  double loss_sum = 0, loss_count = 0, last_loss = ToyEvaluation::kNaN;
+  ToyEvaluation last;
   while (step < last_step) {
     Tensor x0 = toy->sample(cfg.batch_size, default_generator());
     Tensor loss = models::denoising_loss(network, setup, x0, default_generator());
@@ -154,7 +129,7 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
     const double value = loss.item<double>();
     loss_sum += value, loss_count += 1;
     if (step % cfg.log_every == 0 || step == last_step) {
-      last = evaluate(draw(step), *toy, mix, cfg.seed, step);
+      last = evaluate_toy_samples(draw(step), *toy, mix, cfg.seed, step);
       last_loss = loss_sum / loss_count;
       metrics.row({double(step), last_loss, last.modes, last.high_quality, last.mmd2,
                    progress.items_per_second() / double(cfg.batch_size)});
@@ -184,7 +159,7 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
     states.push_back({fmt::format("step {}, level {}", s + 1, level), x});
   };
   Tensor samples = draw(step, snapshot);
-  Evaluation e = evaluate(samples, *toy, mix, cfg.seed, step);
+  ToyEvaluation e = evaluate_toy_samples(samples, *toy, mix, cfg.seed, step);
   std::vector<io::Image> panels;
   const size_t shown = std::min<size_t>(8, states.size());
   for (size_t i = 0; i < shown; ++i) {

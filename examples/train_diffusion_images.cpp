@@ -59,8 +59,6 @@ namespace {
 
 constexpr int64_t kGridImages = 64, kChunk = 250;
 
-uint64_t eval_seed(uint64_t seed, uint64_t salt) { return seed * 0x9E3779B97F4A7C15ULL + salt; }
-
 }  // namespace
 
 DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
@@ -101,11 +99,7 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   TrainingState state;
   state.add("model", *net).add("ema", ema).add("optim", opt);
   int64_t step = cfg.resume ? state.resume(run, cfg.quiet) : 0;
-  io::Json json = config_to_json(cfg);
-  json["threads"] = get_num_threads();
-  json["parameters"] = net->num_parameters();
-  run.write_config(json);
-  if (step > 0) io::truncate_csv_after(run.file("metrics.csv"), static_cast<double>(step));
+  const io::Json json = write_run_config(cfg, *net, run, step);
   io::CsvWriter metrics(run.file("metrics.csv"), {"step", "epoch", "loss", "images_per_s"},
                         /*append=*/step > 0);
 

@@ -57,6 +57,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "examples/toy_evaluation.h"
 #include "examples/trainer_options.h"
 #include "examples/training_state.h"
 #include "io/csv.h"
@@ -74,30 +75,8 @@ namespace zg::examples {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Evaluation draws from its own generators, so it never moves the training stream: a run
-// that evaluates more often, or resumes, trains on the very same batches.
-uint64_t eval_seed(uint64_t seed, uint64_t salt) { return seed * 0x9E3779B97F4A7C15ULL + salt; }
-
-struct Evaluation {
-  double modes = kNaN, high_quality = kNaN, mmd2 = kNaN;
-};
-
-Evaluation evaluate(const Tensor& fake, const data::Toy2D& toy, const data::GaussianMixture* mix,
-                    uint64_t seed, int64_t step) {
-  Evaluation e;
-  if (mix != nullptr) {
-    e.modes = static_cast<double>(models::modes_covered(fake, *mix));
-    e.high_quality = models::high_quality_fraction(fake, *mix);
-  }
-  Generator fresh(eval_seed(seed, 1000 + static_cast<uint64_t>(step)));
-  e.mmd2 = models::mmd2_unbiased(fake, toy.sample(fake.size(0), fresh));
-  return e;
-}
-
 void save_scatter(const std::string& path, const Tensor& real, const Tensor& fake, int64_t step,
-                  const Evaluation& e) {
+                  const ToyEvaluation& e) {
   io::Canvas canvas(360, 360);
   canvas.fit_square(real);
   canvas.scatter(real, io::kGray, 1, 0.5);
@@ -201,7 +180,7 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
   };
   auto snapshot = [&](int64_t at) {
     Tensor fake = sample_eval();
-    Evaluation e = evaluate(fake, *toy, mix, cfg.seed, at);
+    ToyEvaluation e = evaluate_toy_samples(fake, *toy, mix, cfg.seed, at);
     save_scatter(run.file(fmt::format("scatter_{}.png", at)), real_plot, fake, at, e);
   };
 
@@ -215,7 +194,7 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
   const int64_t last_step = cfg.stop_after > 0 ? std::min(cfg.steps, cfg.stop_after) : cfg.steps;
   io::Progress progress("train-gan2d", cfg.steps, "points");
   double d_sum = 0, g_sum = 0, n_sum = 0;
-  Evaluation last;
+  ToyEvaluation last;
   while (step < last_step) {
     if (cfg.cosine) {
       opt_g.set_lr(schedule.lr_at(step));
@@ -226,7 +205,7 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
     ++step;
     d_sum += losses.d_loss, g_sum += losses.g_loss, n_sum += 1;
     if (step % cfg.log_every == 0 || step == last_step) {
-      last = evaluate(sample_eval(), *toy, mix, cfg.seed, step);
+      last = evaluate_toy_samples(sample_eval(), *toy, mix, cfg.seed, step);
       metrics.row({double(step), d_sum / n_sum, g_sum / n_sum, last.modes, last.high_quality,
                    last.mmd2, progress.items_per_second() / double(cfg.batch_size)});
       d_sum = g_sum = n_sum = 0;
@@ -244,7 +223,7 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
 
   // The result: metrics of the final G, its samples, and the strip of scatter plots.
   Tensor fake = sample_eval();
-  Evaluation e = evaluate(fake, *toy, mix, cfg.seed, step);
+  ToyEvaluation e = evaluate_toy_samples(fake, *toy, mix, cfg.seed, step);
   io::save_safetensors(run.file("samples.safetensors"), {{"samples", fake.contiguous()}},
                        {{"command", "train-gan2d"}, {"step", std::to_string(step)}});
   std::vector<int64_t> plotted = {0};

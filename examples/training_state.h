@@ -4,6 +4,7 @@
 // resumes through this one class, so "--resume continues bit-for-bit" means the same thing
 // everywhere: each part restored, then the random stream exactly where it was.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -11,6 +12,13 @@
 #include "io/run_dir.h"
 
 namespace zg::examples {
+
+// The seed of an evaluation stream (samples for a plot, fresh data for a metric): evaluation
+// never draws from the training stream, so a run that evaluates more often, or resumes,
+// trains on the very same batches.
+inline uint64_t eval_seed(uint64_t seed, uint64_t salt) {
+  return seed * 0x9E3779B97F4A7C15ULL + salt;
+}
 
 class TrainingState {
  public:
