@@ -103,18 +103,29 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   io::CsvWriter metrics(run.file("metrics.csv"), {"step", "epoch", "loss", "images_per_s"},
                         /*append=*/step > 0);
 
-  // Samples of the EMA model, in chunks, each chunk from its own fixed noise stream.
-  auto draw = [&](int64_t count, const models::SamplerCallback& callback = {}) {
+  // Samples of the EMA model, in chunks, each chunk from its own fixed noise stream; the
+  // final, long one (show_progress) prints a progress line per sampler step.
+  const int64_t levels_per_chunk = static_cast<int64_t>(
+      models::sampler_levels(setup.levels.num_levels(), cfg.sample_steps).size());
+  auto draw = [&](int64_t count, const models::SamplerCallback& callback = {},
+                  bool show_progress = false) {
     NoGradGuard no_grad;
     ema.copy_to(ema_net->parameters());
+    const int64_t total = (count + kChunk - 1) / kChunk * levels_per_chunk;
+    io::Progress progress("sampling", total, "steps");
+    int64_t done = 0;
     std::vector<Tensor> parts;
     for (int64_t i = 0; i < count; i += kChunk) {
       Generator gen(eval_seed(cfg.seed, 10 + static_cast<uint64_t>(i)));
       Shape shape = image_shape;
       shape.insert(shape.begin(), std::min(kChunk, count - i));
       parts.push_back(
-          models::sample(ema_denoiser, sampler, shape, gen, i == 0 ? callback : nullptr));
+          models::sample(ema_denoiser, sampler, shape, gen, [&](int s, int level, const Tensor& x) {
+            if (i == 0 && callback) callback(s, level, x);
+            if (show_progress && !cfg.quiet) progress.update(std::min(++done, total), 1, {});
+          }));
     }
+    if (show_progress && !cfg.quiet) progress.finish();
     return ((cat(parts, 0) + 1.0) * 0.5).clamp(0.0, 1.0);
   };
   if (!cfg.quiet)
@@ -162,7 +173,7 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   auto record = [&](int, int, const Tensor& x) {
     states.push_back(((x.narrow(0, 0, 1) + 1.0) * 0.5).clamp(0.0, 1.0));
   };
-  Tensor samples = draw(cfg.num_samples, record);
+  Tensor samples = draw(cfg.num_samples, record, /*show_progress=*/true);
   std::vector<Tensor> frames;
   const size_t shown = std::min<size_t>(12, states.size());
   for (size_t i = 0; i < shown; ++i)
