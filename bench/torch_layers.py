@@ -45,7 +45,8 @@ def median_ms(f):
 def run_case(name, m, shape):
     torch.manual_seed(0)
     x = torch.randn(*shape, requires_grad=True)
-    g = torch.randn(*shape)
+    with torch.no_grad():
+        g = torch.randn(m(x).shape)
     m.train()
 
     def fwd():
@@ -68,3 +69,8 @@ run_case("gn8_64x64x14x14", nn.GroupNorm(8, 64), (64, 64, 14, 14))
 run_case("gn8_64x32x28x28", nn.GroupNorm(8, 32), (64, 32, 28, 28))
 run_case("gn8_64x64x7x7", nn.GroupNorm(8, 64), (64, 64, 7, 7))
 run_case("attn2d_64x64x7x7", AttnBlock(64), (64, 64, 7, 7))
+# The UNet's 3x3 convolutions (W4): a level's own, and the up path's on concatenated skips.
+run_case("conv3_32to32_28x28", nn.Conv2d(32, 32, 3, padding=1), (64, 32, 28, 28))
+run_case("conv3_64to32_28x28", nn.Conv2d(64, 32, 3, padding=1), (64, 64, 28, 28))
+run_case("conv3_64to64_14x14", nn.Conv2d(64, 64, 3, padding=1), (64, 64, 14, 14))
+run_case("conv3_128to64_7x7", nn.Conv2d(128, 64, 3, padding=1), (64, 128, 7, 7))

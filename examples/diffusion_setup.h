@@ -8,6 +8,8 @@
 #include "models/diffusion_objective.h"
 #include "models/samplers.h"
 #include "models/unet.h"
+#include "optim/ema.h"
+#include "optim/optimizer.h"
 
 namespace zg::examples {
 
@@ -25,6 +27,12 @@ DiffusionConfig config_from_json(const io::Json& json);
 /// it; a run resumed at `step` > 0 also drops the metrics.csv rows after that step.
 io::Json write_run_config(const DiffusionConfig& config, const nn::Module& net,
                           const io::RunDir& run, int64_t step);
+/// One optimizer step of either trainer on a batch of clean data x0: the denoising loss
+/// (models/diffusion_objective.h; levels and noise from gen), backward, the optimizer, then
+/// the EMA. Returns the loss.
+double diffusion_training_step(const models::ConditionedNetwork& network,
+                               const models::DiffusionSetup& setup, const Tensor& x0,
+                               Generator& gen, optim::Optimizer& optimizer, optim::EMA& ema);
 /// --sampler, --sample-steps, --eta, --beta-variance, --langevin-*, --num-samples.
 void add_sampler_options(CLI::App* sub, DiffusionConfig& config);
 

@@ -97,17 +97,17 @@ models::UNetOptions make_unet_options(const DiffusionConfig& c) {
 }
 
 // The members in one list, so that writing and reading config.json cannot drift apart.
-#define ZG_DIFFUSION_CONFIG_FIELDS(X)                                                             \
-  X(method)                                                                                       \
-  X(data)                                                                                         \
-  X(data_dir)                                                                                     \
-  X(run_dir)                                                                                      \
-  X(schedule)                                                                                     \
-  X(timesteps) X(sigma_max) X(sigma_min) X(num_sigmas) X(steps) X(batch_size) X(lr) X(ema_decay)  \
-      X(hidden) X(layers) X(base_channels) X(res_blocks) X(image_channels) X(image_size)          \
-          X(bpd_images) X(bpd_timesteps) X(sampler) X(sample_steps) X(eta) X(beta_variance)       \
-              X(langevin_steps) X(langevin_step_size) X(num_samples) X(classifier) X(train_limit) \
-                  X(seed)
+#define ZG_DIFFUSION_CONFIG_FIELDS(X)                                                           \
+  X(method)                                                                                     \
+  X(data)                                                                                       \
+  X(data_dir)                                                                                   \
+  X(run_dir)                                                                                    \
+  X(schedule)                                                                                   \
+  X(timesteps)                                                                                  \
+  X(sigma_max) X(sigma_min) X(num_sigmas) X(steps) X(batch_size) X(lr) X(ema_decay) X(hidden)   \
+      X(layers) X(base_channels) X(res_blocks) X(image_channels) X(image_size) X(bpd_images)    \
+          X(bpd_timesteps) X(sampler) X(sample_steps) X(eta) X(beta_variance) X(langevin_steps) \
+              X(langevin_step_size) X(num_samples) X(classifier) X(train_limit) X(seed)
 
 io::Json config_to_json(const DiffusionConfig& c) {
   io::Json j = {{"command", "train-" + c.method}, {"version", "0.1.0"}};
@@ -137,6 +137,17 @@ io::Json write_run_config(const DiffusionConfig& c, const nn::Module& net, const
   run.write_config(json);
   if (step > 0) io::truncate_csv_after(run.file("metrics.csv"), static_cast<double>(step));
   return json;
+}
+
+double diffusion_training_step(const models::ConditionedNetwork& network,
+                               const models::DiffusionSetup& setup, const Tensor& x0,
+                               Generator& gen, optim::Optimizer& optimizer, optim::EMA& ema) {
+  Tensor loss = models::denoising_loss(network, setup, x0, gen);
+  optimizer.zero_grad();
+  loss.backward();
+  optimizer.step();
+  ema.update();
+  return loss.item<double>();
 }
 
 void add_sampler_options(CLI::App* sub, DiffusionConfig& c) {

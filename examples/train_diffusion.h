@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "examples/toy_evaluation.h"
+
 namespace zg::examples {
 
 struct DiffusionConfig {
@@ -43,12 +45,10 @@ struct DiffusionConfig {
   bool quiet = false;
 };
 
-struct DiffusionResult {
+// ToyScore: on 2-D data, the final samples against the true distribution (unset for images).
+struct DiffusionResult : ToyScore {
   int64_t steps = 0;
   double final_loss = 0;  // mean training loss over the last log interval
-  // 2-D: against the true distribution (modes only for Gaussian mixtures; −1 otherwise).
-  int64_t modes = -1, total_modes = -1;
-  double high_quality = -1, mmd2 = 0;
   // Images: DDPM's bound on the test images, bits/dim (NaN for NCSN); classifier's FD.
   double test_bpd = 0, frechet_distance = -1;
   double seconds = 0;

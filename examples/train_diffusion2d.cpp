@@ -41,7 +41,6 @@
 #include "io/progress.h"
 #include "io/run_dir.h"
 #include "io/safetensors.h"
-#include "models/toy_metrics.h"
 #include "models/toy_score_net.h"
 #include "optim/optim.h"
 #include "tensor/cpu/runtime.h"
@@ -102,7 +101,7 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
                         /*append=*/step > 0);
 
   // Sampling always starts from the same noise, so successive evaluations are comparable.
-  auto draw = [&](int64_t at, const models::SamplerCallback& callback = {}) {
+  auto draw = [&](const models::SamplerCallback& callback = {}) {
     ema.copy_to(ema_net->parameters());
     Generator gen(eval_seed(cfg.seed, 1));
     return models::sample(ema_denoiser, sampler, {cfg.num_samples, 2}, gen, callback);
@@ -120,16 +119,11 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
   ToyEvaluation last;
   while (step < last_step) {
     Tensor x0 = toy->sample(cfg.batch_size, default_generator());
-    Tensor loss = models::denoising_loss(network, setup, x0, default_generator());
-    opt.zero_grad();
-    loss.backward();
-    opt.step();
-    ema.update();
+    const double value = diffusion_training_step(network, setup, x0, default_generator(), opt, ema);
     ++step;
-    const double value = loss.item<double>();
     loss_sum += value, loss_count += 1;
     if (step % cfg.log_every == 0 || step == last_step) {
-      last = evaluate_toy_samples(draw(step), *toy, mix, cfg.seed, step);
+      last = evaluate_toy_samples(draw(), *toy, mix, cfg.seed, step);
       last_loss = loss_sum / loss_count;
       metrics.row({double(step), last_loss, last.modes, last.high_quality, last.mmd2,
                    progress.items_per_second() / double(cfg.batch_size)});
@@ -158,7 +152,7 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
   auto snapshot = [&](int s, int level, const Tensor& x) {
     states.push_back({fmt::format("step {}, level {}", s + 1, level), x});
   };
-  Tensor samples = draw(step, snapshot);
+  Tensor samples = draw(snapshot);
   ToyEvaluation e = evaluate_toy_samples(samples, *toy, mix, cfg.seed, step);
   std::vector<io::Image> panels;
   const size_t shown = std::min<size_t>(8, states.size());
@@ -175,19 +169,8 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
                              400));
   io::save_safetensors(run.file("samples.safetensors"), {{"samples", samples.contiguous()}},
                        {{"command", label}, {"step", std::to_string(step)}});
-  r.mmd2 = e.mmd2;
-  if (mix) {
-    r.modes = static_cast<int64_t>(e.modes);
-    r.total_modes = mix->num_components();
-    r.high_quality = e.high_quality;
-  }
-  if (!cfg.quiet) {
-    if (mix)
-      fmt::print("step {}: {}/{} modes covered, {:.1f}% high-quality samples (perfect: {:.1f}%), ",
-                 step, r.modes, r.total_modes, 100 * r.high_quality,
-                 100 * models::expected_high_quality_fraction(*mix));
-    fmt::print("MMD² {:.5f} ({}); {}\n", r.mmd2, io::format_duration(r.seconds), run.path());
-  }
+  static_cast<ToyScore&>(r) = toy_score(e, mix);
+  if (!cfg.quiet) print_toy_score(step, r, mix, r.seconds, run.path());
   return r;
 }
 

@@ -141,13 +141,8 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   DiffusionResult r;
   while (step < last_step) {
     Tensor x0 = loader.batch(step / per_epoch, step % per_epoch).inputs;
-    Tensor loss = models::denoising_loss(network, setup, x0, default_generator());
-    opt.zero_grad();
-    loss.backward();
-    opt.step();
-    ema.update();
+    const double value = diffusion_training_step(network, setup, x0, default_generator(), opt, ema);
     ++step;
-    const double value = loss.item<double>();
     loss_sum += value, loss_count += 1;
     if (!cfg.quiet) progress.update(step, cfg.batch_size, {{"loss", value}});
     if (step % cfg.log_every == 0 || step == last_step) {

@@ -67,7 +67,6 @@
 #include "io/run_dir.h"
 #include "io/safetensors.h"
 #include "models/gan2d.h"
-#include "models/toy_metrics.h"
 #include "tensor/cpu/runtime.h"
 #include "zerogen.h"
 
@@ -234,19 +233,8 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
   Gan2dResult r;
   r.steps = step;
   r.seconds = progress.elapsed_seconds();
-  r.mmd2 = e.mmd2;
-  if (mix) {
-    r.modes = static_cast<int64_t>(e.modes);
-    r.total_modes = mix->num_components();
-    r.high_quality = e.high_quality;
-  }
-  if (!cfg.quiet) {
-    if (mix)
-      fmt::print("step {}: {}/{} modes covered, {:.1f}% high-quality samples (perfect: {:.1f}%), ",
-                 step, r.modes, r.total_modes, 100 * r.high_quality,
-                 100 * models::expected_high_quality_fraction(*mix));
-    fmt::print("MMD² {:.5f} ({}); {}\n", r.mmd2, io::format_duration(r.seconds), run.path());
-  }
+  static_cast<ToyScore&>(r) = toy_score(e, mix);
+  if (!cfg.quiet) print_toy_score(step, r, mix, r.seconds, run.path());
   return r;
 }
 

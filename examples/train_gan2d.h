@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "examples/toy_evaluation.h"
+
 namespace zg::examples {
 
 struct Gan2dConfig {
@@ -27,12 +29,8 @@ struct Gan2dConfig {
   bool quiet = false;               // no progress line (tests)
 };
 
-struct Gan2dResult {
+struct Gan2dResult : ToyScore {  // modes, high_quality, mmd2 of the final samples
   int64_t steps = 0;
-  int64_t modes = -1;        // modes covered (mixtures only; −1 otherwise)
-  int64_t total_modes = -1;  // the mixture's number of components
-  double high_quality = -1;  // fraction within 3σ of a mode (mixtures only)
-  double mmd2 = 0;           // unbiased MMD² against fresh true samples
   double seconds = 0;
 };
 

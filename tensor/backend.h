@@ -8,12 +8,15 @@
 /// (dtypes, shapes, index ranges) are validated before a primitive is called.
 #pragma once
 #include <cstdint>
+#include <functional>
 
 #include "tensor/conv.h"
 #include "tensor/tensor.h"
 
 namespace zg {
 
+// One line per family of ops reads better than one per op.
+// clang-format off
 enum class UnaryOp : uint8_t {
   Neg, Abs, Sign, Exp, Log, Log1p, Sqrt, Rsqrt, Square, Sin, Cos, Tanh, Sigmoid, Erf,
   Relu, Silu, Gelu, Softplus,
@@ -31,6 +34,7 @@ enum class TernaryOp : uint8_t {
   Addcmul,  ///< a + alpha·b·c
   Addcdiv,  ///< a + alpha·b/c
 };
+// clang-format on
 enum class ReduceOp : uint8_t { Sum, Max, Min };
 
 struct Backend {
@@ -52,8 +56,7 @@ struct Backend {
   /// broadcast to out's (strides may be 0). Transposed operands are passed as views.
   virtual void matmul(const Tensor& out, const Tensor& a, const Tensor& b) = 0;
   /// Counter-based stream: element i of a contiguous `out` uses counter offset + i.
-  virtual void uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo,
-                       double hi) = 0;
+  virtual void uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo, double hi) = 0;
   virtual void normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
                       double std) = 0;
   /// out[..i..] = in[..index[..i..]..] along dim; index (int64) has out's shape.
@@ -86,6 +89,21 @@ struct Backend {
   /// The adjoint: out [N, C, H, W] contiguous, overwritten with the sum of every column
   /// entry that im2col would have read from each position; cols as for im2col.
   virtual void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) = 0;
+
+  // ---- independent work ----
+  /// How many tasks of run_tasks may run at once (1: the device runs them one by one).
+  virtual int workers() const { return 1; }
+  /// Runs task(i, worker) for every i in [0, tasks), concurrently where the device can. The
+  /// tasks are split into w = min(workers(), tasks) contiguous runs, run r on worker r, the
+  /// same way every time, so results that depend on the grouping (sums per worker) repeat
+  /// from run to run. No two tasks running at once share a worker index, so it can name
+  /// per-worker scratch. The primitives a task
+  /// calls run on its worker alone. Why: the conv maps of a batch are many small GEMMs, and
+  /// splitting each over the cores synchronises them at every call, while giving each core
+  /// its own samples (unfold, multiply, fold) needs one synchronisation per map.
+  virtual void run_tasks(int64_t tasks, const std::function<void(int64_t, int)>& task) {
+    for (int64_t i = 0; i < tasks; ++i) task(i, 0);
+  }
 };
 
 Backend& backend_for(Device device);

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <vector>
 
 #include "tensor/raw.h"
 
@@ -114,6 +115,36 @@ struct Dims {
         kg(cg * kk) {}
 };
 
+// How a conv map walks the batch: `chunks` chunks of at most nb samples, run as tasks on
+// `workers` workers (Backend::run_tasks), each with its own column buffer. With several
+// workers every one gets the same number of chunks, so none waits at the end.
+struct ChunkPlan {
+  int64_t nb, chunks;
+  int workers;
+  int64_t first(int64_t chunk) const { return chunk * nb; }
+  int64_t size(int64_t chunk, int64_t n) const { return std::min(nb, n - chunk * nb); }
+};
+
+ChunkPlan plan_chunks(const Backend& be, const Dims& d, DType dtype) {
+  auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  int64_t nb = chunk_samples(d.n, d.c * d.kk, d.l, dtype);
+  int64_t chunks = ceil_div(d.n, nb);
+  const int64_t w = std::min<int64_t>(be.workers(), d.n);
+  if (w > 1) {
+    chunks = ceil_div(std::max(chunks, w), w) * w;
+    nb = ceil_div(d.n, chunks);
+    chunks = ceil_div(d.n, nb);
+  }
+  return {nb, chunks, static_cast<int>(std::max<int64_t>(1, std::min(w, chunks)))};
+}
+
+// One scratch tensor per worker.
+std::vector<Tensor> per_worker(int workers, const Shape& shape, const Tensor& like) {
+  std::vector<Tensor> out;
+  for (int i = 0; i < workers; ++i) out.push_back(make(shape, like.dtype(), like.device()));
+  return out;
+}
+
 // Views of a chunk of m samples: columns [C·kk, m·L] (row-major in `cols`), and the same
 // memory seen as im2col's [m, C·kk, L].
 Tensor cols_matrix(const Tensor& cols, const Dims& d, int64_t m, int64_t group) {
@@ -180,33 +211,35 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w_in, const Window2d& win, 
   Tensor w = contiguous(w_in);
   Tensor y = make({d.n, d.o, d.oh, d.ow}, x.dtype(), x.device());
   if (y.numel() == 0) return y;
-  const int64_t nb = chunk_samples(d.n, d.c * d.kk, d.l, x.dtype());
-  Tensor cols = make({d.c * d.kk, nb * d.l}, x.dtype(), x.device());
-  Tensor ybuf = nb > 1 ? make({d.o, nb * d.l}, x.dtype(), x.device()) : Tensor();
-  for (int64_t n0 = 0; n0 < d.n; n0 += nb) {
-    const int64_t m = std::min(nb, d.n - n0);
+  const ChunkPlan plan = plan_chunks(be, d, x.dtype());
+  const std::vector<Tensor> cols_of = per_worker(plan.workers, {d.c * d.kk, plan.nb * d.l}, x);
+  const std::vector<Tensor> ybuf_of =
+      plan.nb > 1 ? per_worker(plan.workers, {d.o, plan.nb * d.l}, x) : std::vector<Tensor>();
+  be.run_tasks(plan.chunks, [&](int64_t chunk, int worker) {
+    const int64_t n0 = plan.first(chunk), m = plan.size(chunk, d.n);
+    const Tensor& cols = cols_of[worker];
     be.im2col(cols_as_batch(cols, d, m), batch_slice(x, n0, m), win);
     // One sample writes its [O, L] straight into y; several need their [O, m·L] permuted.
     Tensor out = m == 1 ? as_strided(y, {d.o, d.l}, {d.l, 1}, n0 * d.o * d.l)
-                        : as_strided(ybuf, {d.o, m * d.l}, {m * d.l, 1}, 0);
+                        : as_strided(ybuf_of[worker], {d.o, m * d.l}, {m * d.l, 1}, 0);
     for (int64_t gi = 0; gi < d.g; ++gi)
       be.matmul(group_rows(out, d.og, m * d.l, gi), group_rows(w, d.og, d.kg, gi),
                 cols_matrix(cols, d, m, gi));
     // Into y, adding the bias on the way: [O, m, L] views of y and of the GEMM's result.
     Tensor dst = samples_by_channel(y, n0, m, d.o, d.l);
-    Tensor res = m == 1 ? dst : as_strided(ybuf, {d.o, m, d.l}, {m * d.l, d.l, 1}, 0);
+    Tensor res = m == 1 ? dst : as_strided(ybuf_of[worker], {d.o, m, d.l}, {m * d.l, d.l, 1}, 0);
     if (bias.defined())
       be.binary(BinaryOp::Add, dst, res,
                 as_strided(bias, dst.shape(), {bias.stride(0), 0, 0}, bias.storage_offset()), 1.0);
     else if (m > 1)
       be.copy(dst, res);
-  }
+  });
   return y;
 }
 
 // [m, O, L] gradient rows as a contiguous [O, m·L] matrix (a view when m == 1).
-static Tensor gather_grad(Backend& be, const Tensor& g, Tensor& buf, const Dims& d, int64_t n0,
-                          int64_t m) {
+static Tensor gather_grad(Backend& be, const Tensor& g, const Tensor& buf, const Dims& d,
+                          int64_t n0, int64_t m) {
   if (m == 1) return as_strided(g, {d.o, d.l}, {d.l, 1}, g.storage_offset() + n0 * d.o * d.l);
   Tensor out = as_strided(buf, {d.o, m * d.l}, {m * d.l, 1}, 0);
   be.copy(as_strided(buf, {d.o, m, d.l}, {m * d.l, d.l, 1}, 0),
@@ -238,12 +271,14 @@ Tensor conv2d_backward_input(const Tensor& g_in, const Tensor& w_in, int64_t h, 
                 as_strided(bias, xs, {0, bias.stride(0), 0, 0}, bias.storage_offset()), 1.0);
     return gx;
   }
-  const int64_t nb = chunk_samples(d.n, d.c * d.kk, d.l, g.dtype());
-  Tensor cols = make({d.c * d.kk, nb * d.l}, g.dtype(), g.device());
-  Tensor gbuf = nb > 1 ? make({d.o, nb * d.l}, g.dtype(), g.device()) : Tensor();
-  for (int64_t n0 = 0; n0 < d.n; n0 += nb) {
-    const int64_t m = std::min(nb, d.n - n0);
-    Tensor gm = gather_grad(be, g, gbuf, d, n0, m);
+  const ChunkPlan plan = plan_chunks(be, d, g.dtype());
+  const std::vector<Tensor> cols_of = per_worker(plan.workers, {d.c * d.kk, plan.nb * d.l}, g);
+  std::vector<Tensor> gbuf_of =
+      plan.nb > 1 ? per_worker(plan.workers, {d.o, plan.nb * d.l}, g) : std::vector<Tensor>();
+  be.run_tasks(plan.chunks, [&](int64_t chunk, int worker) {
+    const int64_t n0 = plan.first(chunk), m = plan.size(chunk, d.n);
+    const Tensor& cols = cols_of[worker];
+    Tensor gm = gather_grad(be, g, plan.nb > 1 ? gbuf_of[worker] : Tensor(), d, n0, m);
     for (int64_t gi = 0; gi < d.g; ++gi)  // columns = Wᵀ · G, group by group
       be.matmul(as_strided(cols, {d.kg, m * d.l}, {m * d.l, 1}, gi * d.kg * m * d.l),
                 tr(group_rows(w, d.og, d.kg, gi)), group_rows(gm, d.og, m * d.l, gi));
@@ -253,7 +288,7 @@ Tensor conv2d_backward_input(const Tensor& g_in, const Tensor& w_in, int64_t h, 
       be.binary(BinaryOp::Add, out, out,
                 as_strided(bias, out.shape(), {0, bias.stride(0), 0, 0}, bias.storage_offset()),
                 1.0);
-  }
+  });
   return gx;
 }
 
@@ -278,24 +313,33 @@ Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g_in, const Window2
     be.fill(gw, 0.0);
     return gw;
   }
-  const int64_t nb = chunk_samples(d.n, d.c * d.kk, d.l, x.dtype());
-  Tensor cols = make({d.c * d.kk, nb * d.l}, x.dtype(), x.device());
-  Tensor gbuf = nb > 1 ? make({d.o, nb * d.l}, x.dtype(), x.device()) : Tensor();
-  Tensor part = d.n > nb ? make({d.o, d.kg}, x.dtype(), x.device()) : Tensor();
-  for (int64_t n0 = 0; n0 < d.n; n0 += nb) {
-    const int64_t m = std::min(nb, d.n - n0);
+  const ChunkPlan plan = plan_chunks(be, d, x.dtype());
+  const std::vector<Tensor> cols_of = per_worker(plan.workers, {d.c * d.kk, plan.nb * d.l}, x);
+  const std::vector<Tensor> gbuf_of =
+      plan.nb > 1 ? per_worker(plan.workers, {d.o, plan.nb * d.l}, x) : std::vector<Tensor>();
+  // gW = Σ over chunks of G · colsᵀ. Worker 0 sums into gW, the others into sums of their
+  // own, added at the end; a worker's first chunk writes its sum, later ones go through part.
+  const Tensor gw2 = as_strided(gw, {d.o, d.kg}, {d.kg, 1}, 0);
+  std::vector<Tensor> sum_of = {gw2};
+  for (int i = 1; i < plan.workers; ++i) sum_of.push_back(make({d.o, d.kg}, x.dtype(), x.device()));
+  const bool several = plan.chunks > plan.workers;
+  const std::vector<Tensor> part_of =
+      several ? per_worker(plan.workers, {d.o, d.kg}, x) : std::vector<Tensor>();
+  std::vector<char> started(plan.workers, 0);
+  be.run_tasks(plan.chunks, [&](int64_t chunk, int worker) {
+    const int64_t n0 = plan.first(chunk), m = plan.size(chunk, d.n);
+    const Tensor& cols = cols_of[worker];
     be.im2col(cols_as_batch(cols, d, m), batch_slice(x, n0, m), win);
-    Tensor gm = gather_grad(be, g, gbuf, d, n0, m);
-    // gW = Σ over chunks of G · colsᵀ; the first chunk writes gW, later ones add to it.
-    Tensor dst = n0 == 0 ? gw : part;
+    Tensor gm = gather_grad(be, g, plan.nb > 1 ? gbuf_of[worker] : Tensor(), d, n0, m);
+    const bool first = !started[worker];
+    started[worker] = 1;
+    const Tensor& dst = first ? sum_of[worker] : part_of[worker];
     for (int64_t gi = 0; gi < d.g; ++gi)
       be.matmul(group_rows(dst, d.og, d.kg, gi), group_rows(gm, d.og, m * d.l, gi),
                 tr(cols_matrix(cols, d, m, gi)));
-    if (n0 > 0) {
-      Tensor gw2 = as_strided(gw, {d.o, d.kg}, {d.kg, 1}, 0);
-      be.binary(BinaryOp::Add, gw2, gw2, part, 1.0);
-    }
-  }
+    if (!first) be.binary(BinaryOp::Add, sum_of[worker], sum_of[worker], dst, 1.0);
+  });
+  for (int i = 1; i < plan.workers; ++i) be.binary(BinaryOp::Add, gw2, gw2, sum_of[i], 1.0);
   return gw;
 }
 

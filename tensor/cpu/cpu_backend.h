@@ -20,18 +20,18 @@ struct CpuBackend final : Backend {
                   int64_t dim) override;
   void matmul(const Tensor& out, const Tensor& a, const Tensor& b) override;
   void uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo, double hi) override;
-  void normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
-              double std) override;
+  void normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean, double std) override;
   void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) override;
-  void scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
-                   const Tensor& src) override;
+  void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
   void softmax(const Tensor& out, const Tensor& in, int64_t dim, bool log) override;
   void moments(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov, const Tensor& a,
                const Tensor& b, const std::vector<bool>& reduced) override;
-  void affine(const Tensor& out, const Tensor& a, const Tensor& s, const Tensor& b,
-              const Tensor& t, const Tensor& c) override;
+  void affine(const Tensor& out, const Tensor& a, const Tensor& s, const Tensor& b, const Tensor& t,
+              const Tensor& c) override;
   void im2col(const Tensor& cols, const Tensor& in, const Window2d& win) override;
   void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) override;
+  int workers() const override;
+  void run_tasks(int64_t tasks, const std::function<void(int64_t, int)>& task) override;
 };
 
 }  // namespace zg

@@ -316,21 +316,30 @@ TEST_CASE("avg_pool2d and upsample_nearest2d: gradcheck and gradgradcheck") {
 
 TEST_CASE("conv2d at a realistic size: several default-size chunks, threads, vs im2col @ W") {
   // 32 channels of 14×14 with a 3×3 window: 225 KB of float64 columns per sample, so batch
-  // 20 runs as chunks of 9, 9 and 2 under the default 2 MiB. The reference is the textbook
-  // composition (grouped matmul over the whole batch's im2col), differentiated by autograd.
+  // 20 runs as chunks of 9, 9 and 2 under the default 2 MiB on one thread. On 2 and 3
+  // threads the chunks become tasks of Backend::run_tasks, the same number per worker
+  // (4 chunks of 5 samples; 7, 7 and 6), and the weight gradient is summed per worker. The
+  // reference is the textbook composition (grouped matmul over the whole batch's im2col),
+  // differentiated by autograd.
   Generator gen(9);
   const int64_t groups = 2;
   Window2d win{3, 3, 1, 1, 1, 1, 1, 1};
   Tensor x = rnd({20, 32, 14, 14}, gen), w = rnd({24, 16, 3, 3}, gen), b = rnd({24}, gen);
-  Tensor y = F::conv2d(x, w, b, 1, 1, 1, groups);
   Tensor cols = im2col(x, win).view({20, groups, 16 * 9, 196});
   Tensor ref = (w.view({groups, 12, 16 * 9}).unsqueeze(0).matmul(cols)).view({20, 24, 14, 14}) +
                b.view({1, 24, 1, 1});
-  CHECK(max_abs_diff(y, ref) < 1e-12);
-  Tensor g = randn(y.shape(), gen, kFloat64);
-  auto gy = autograd::grad({y}, {x, w, b}, {.grad_outputs = {g}});
+  Tensor g = randn(ref.shape(), gen, kFloat64);
   auto gr = autograd::grad({ref}, {x, w, b}, {.grad_outputs = {g}});
-  for (int i = 0; i < 3; ++i) CHECK(max_abs_diff(gy[i], gr[i]) < 1e-10);
+  const int saved = get_num_threads();
+  for (int threads : {1, 2, 3}) {
+    INFO("threads " << threads);
+    set_num_threads(threads);
+    Tensor y = F::conv2d(x, w, b, 1, 1, 1, groups);
+    CHECK(max_abs_diff(y, ref) < 1e-12);
+    auto gy = autograd::grad({y}, {x, w, b}, {.grad_outputs = {g}});
+    for (int i = 0; i < 3; ++i) CHECK(max_abs_diff(gy[i], gr[i]) < 1e-10);
+  }
+  set_num_threads(saved);
 }
 
 TEST_CASE("conv family: an empty batch gives empty outputs and zero parameter gradients") {

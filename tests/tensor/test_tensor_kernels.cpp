@@ -1,9 +1,11 @@
 // Large-tensor kernels (the OpenMP-parallel paths) give the same answers whatever the thread
 // count and whatever the input layout; and the fmt formatter.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "tensor/backend.h"
 #include "tests/test_util.h"
 
 namespace zg::test {
@@ -53,6 +55,44 @@ TEST_CASE("large elementwise kernels: same result with 1 and 2 threads") {
   for (size_t i = 0; i < xv.size(); ++i)
     all &= std::abs(ev[i] - std::exp(xv[i])) <= 1e-15 * std::exp(xv[i]);
   CHECK(all);
+}
+
+TEST_CASE("run_tasks: every task once, contiguous runs per worker, the same split each time") {
+  Backend& be = cpu_backend();
+  const int saved = get_num_threads();
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    CHECK(be.workers() == threads);
+    for (int64_t tasks : {0, 1, 2, 7, 64}) {
+      INFO("threads " << threads << ", tasks " << tasks);
+      std::vector<int> worker_of(tasks, -1), runs(tasks, 0);
+      for (int repeat = 0; repeat < 2; ++repeat) {
+        std::vector<int> seen(tasks, -1);
+        be.run_tasks(tasks, [&](int64_t i, int worker) {
+          seen[i] = worker;
+          ++runs[i];
+        });
+        if (repeat == 0) worker_of = seen;
+        CHECK(seen == worker_of);
+      }
+      const int used = static_cast<int>(std::min<int64_t>(threads, tasks));
+      for (int64_t i = 0; i < tasks; ++i) {
+        CHECK(runs[i] == 2);
+        CHECK(worker_of[i] >= 0);
+        CHECK(worker_of[i] < used);
+        if (i > 0) CHECK(worker_of[i] >= worker_of[i - 1]);  // contiguous runs, in order
+      }
+      if (tasks > 0) CHECK(worker_of.back() == used - 1);  // every worker gets a run
+    }
+  }
+  // An exception in a task reaches the caller (after the others have finished).
+  set_num_threads(2);
+  CHECK_THROWS_WITH_AS(be.run_tasks(4,
+                                    [](int64_t i, int) {
+                                      if (i == 3) throw Error("task 3 failed");
+                                    }),
+                       "task 3 failed", Error);
+  set_num_threads(saved);
 }
 
 TEST_CASE("large non-contiguous inputs") {
