@@ -3,7 +3,8 @@
 # (Debian packages only), builds in Release, and then:
 #   ./run.sh            runs the main job (`zerogen` on its defaults: train-classifier)
 #   ./run.sh test       runs every test (ctest: the doctest suites and the quickstart)
-#   ./run.sh sanitize   builds and runs the tests under AddressSanitizer + UBSan (build-asan/)
+#   ./run.sh sanitize   builds and runs the tests under AddressSanitizer + UBSan (build-asan/),
+#                       all but the long numerical ones (doctest suite "long")
 #   ./run.sh bench      runs bench/run_models.sh and bench/run_core.sh (zerogen vs PyTorch)
 #   ./run.sh fuzz [S]   runs the libFuzzer targets of tests/fuzz/ for S seconds each (60)
 #   ./run.sh docs       builds the API reference (Doxygen) into build/docs/html/
@@ -51,7 +52,8 @@ case "${1:-run}" in
     ;;
   sanitize)
     install_missing
-    build build-asan -DZEROGEN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"
+    build build-asan -DZEROGEN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+      -DZEROGEN_BENCH=OFF
     export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     ctest --test-dir build-asan --output-on-failure
     ;;

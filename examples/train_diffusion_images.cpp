@@ -8,7 +8,9 @@
 //   2. Noise levels (models/noise_levels.h): x_k = a_k·x_0 + b_k·ε.
 //        DDPM: a = √ᾱ_t, b = √(1 − ᾱ_t), β linear 1e-4 → 0.02 over T = 1000 (or cosine) —
 //              the forward chain forgets x_0 (D12) and has this closed form (D13);
-//        NCSN: a = 1, b = σ_i, ten geometric σ from 1 to 0.01 (Song & Ermon 2019, D20).
+//        NCSN: a = 1, b = σ_i, 100 geometric σ from 20 to 0.01 (D20; σ_1 about the largest
+//              distance between images and levels close enough to overlap, Song & Ermon
+//              2020's techniques 1 and 2: their 2019 setting, 10 levels from 1, gave blobs).
 //   3. The network: the UNet of workload W4 (models/unet.h) — ResBlocks with GroupNorm and
 //      SiLU, a sinusoidal embedding of t (DDPM) or of 1000·log σ (NCSN), self-attention at
 //      7×7 — by default with one ResBlock per level instead of W4's two, to fit the CPU.
@@ -21,7 +23,8 @@
 //      which is what gets sampled.
 //   5. Sampling (models/samplers.h): DDPM's ancestral sampler over all T steps (D15), DDIM
 //      with fewer steps, the reverse SDE or the probability-flow ODE (D21), or NCSN's
-//      annealed Langevin dynamics (D20); `zerogen sample` re-samples a finished run.
+//      annealed Langevin dynamics (D20; 3 steps per level on images); `zerogen sample`
+//      re-samples a finished run.
 //   6. Evaluation: for DDPM the variational bound in bits/dim on test images (L_T + Σ L_{t−1}
 //      + L_0 with the discretised decoder, D16; the t-terms subsampled without bias), next to
 //      L_simple; for both, the samples scored by the classifier of `zerogen train-classifier`

@@ -102,11 +102,12 @@ struct Im2col {
 #pragma omp simd
           for (int64_t k = k0; k < k1; ++k) o[k] = in[k - k0];
           for (int64_t k = k1; k < n; ++k) o[k] = T(0);
-          if (lo > 0 || hi < ow)
-            for (int64_t r = 0; r < r1 - r0; ++r) {
-              for (int64_t k = 0; k < lo; ++k) o[r * ow + k] = T(0);
-              for (int64_t k = hi; k < ow; ++k) o[r * ow + k] = T(0);
-            }
+          // Column by column: a 3×3 window wraps one column per row, and row by row the
+          // compiler makes each of those single zeros a memset call.
+          for (int64_t k = 0; k < lo; ++k)
+            for (int64_t r = 0; r < r1 - r0; ++r) o[r * ow + k] = T(0);
+          for (int64_t k = hi; k < ow; ++k)
+            for (int64_t r = 0; r < r1 - r0; ++r) o[r * ow + k] = T(0);
           continue;
         }
         const int64_t step = win.sw * s_w;

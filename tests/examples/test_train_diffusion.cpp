@@ -150,7 +150,9 @@ TEST_CASE("sample: any sampler on a finished 2-D run, from its config and EMA we
   CHECK_ZG_ERROR(examples::sample_run(o), "no checkpoint.safetensors");
 }
 
-TEST_CASE("train-ddpm and train-ncsn on images: files, bits/dim, samples in [0, 1], resume") {
+// Long (7 s in Release; test suite "long" is left out under the sanitizers).
+TEST_CASE("train-ddpm and train-ncsn on images: files, bits/dim, samples in [0, 1], resume" *
+          doctest::test_suite("long")) {
   for (std::string method : {"ddpm", "ncsn"}) {
     CAPTURE(method);
     test::TempDir tmp;

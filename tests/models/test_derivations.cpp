@@ -13,7 +13,8 @@
 using namespace zg;
 using namespace zg::models;
 
-TEST_CASE("derivations: every registered check passes") {
+// Long: about a minute in Release, several under the sanitizers, which skip it (CMakeLists.txt).
+TEST_CASE("derivations: every registered check passes" * doctest::test_suite("long")) {
   for (const Derivation& d : all_derivations()) {
     SUBCASE(d.id.c_str()) {
       auto rows = d.run(0);
@@ -46,7 +47,8 @@ TEST_CASE("diffusion schedule: linear betas and the products") {
   CHECK(s.beta[1000] == doctest::Approx(0.02).epsilon(1e-12));
   // ᾱ_T of the DDPM schedule: exp(Σ log(1 − β_t)), computed here independently.
   double log_abar = 0;
-  for (int t = 1; t <= 1000; ++t) log_abar += std::log(1.0 - (1e-4 + (0.02 - 1e-4) * (t - 1) / 999.0));
+  for (int t = 1; t <= 1000; ++t)
+    log_abar += std::log(1.0 - (1e-4 + (0.02 - 1e-4) * (t - 1) / 999.0));
   CHECK(s.alpha_bar[1000] == doctest::Approx(std::exp(log_abar)).epsilon(1e-10));
   CHECK(s.alpha_bar[1000] < 5e-5);  // the chain forgets x_0 (D12)
   CHECK(s.one_minus_alpha_bar[1] == doctest::Approx(1e-4).epsilon(1e-14));
@@ -59,13 +61,16 @@ TEST_CASE("gaussian_kl: gradcheck and closed forms (D6)") {
   Tensor mu1 = randn({5}, kFloat64).requires_grad_(), lv1 = randn({5}, kFloat64).requires_grad_();
   Tensor mu2 = randn({5}, kFloat64).requires_grad_(), lv2 = randn({5}, kFloat64).requires_grad_();
   CHECK(autograd::gradcheck(
-      [](const std::vector<Tensor>& x) { return nn::functional::gaussian_kl(x[0], x[1], x[2], x[3]); },
+      [](const std::vector<Tensor>& x) {
+        return nn::functional::gaussian_kl(x[0], x[1], x[2], x[3]);
+      },
       {mu1, lv1, mu2, lv2}));
   CHECK(autograd::gradgradcheck(
       [](const std::vector<Tensor>& x) { return nn::functional::gaussian_kl_standard(x[0], x[1]); },
       {mu1, lv1}));
   // Against N(0, 1) the general form reduces to the standard one.
-  Tensor general = nn::functional::gaussian_kl(mu1, lv1, zeros({5}, kFloat64), zeros({5}, kFloat64));
+  Tensor general =
+      nn::functional::gaussian_kl(mu1, lv1, zeros({5}, kFloat64), zeros({5}, kFloat64));
   Tensor standard = nn::functional::gaussian_kl_standard(mu1, lv1);
   CHECK((general - standard).abs().max().item<double>() < 1e-14);
   CHECK(standard.min().item<double>() >= 0.0);

@@ -87,7 +87,9 @@ TEST_CASE("gan1d: JSD by quadrature against its closed cases") {
   CHECK_ZG_ERROR(gan_value(kData, kG, g, zeros({5}, kFloat64)), "gan_value", "5 logits");
 }
 
-TEST_CASE("gan1d: the D1 criterion passes the trained D and rejects untrained or wrong ones") {
+// Long (4 s in Release; test suite "long" is left out under the sanitizers).
+TEST_CASE("gan1d: the D1 criterion passes the trained D and rejects untrained or wrong ones" *
+          doctest::test_suite("long")) {
   // The same check the D1 row runs (seed 0, 8 runs), so the same tolerance.
   D1Check check = run_d1_check(kData, kG, DiscriminatorTraining{}, 8);
   const double tol = 4 * check.spread;
