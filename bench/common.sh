@@ -3,9 +3,11 @@
 QUIET_WAIT=${QUIET_WAIT:-300}
 QUIET_MAX_USE=${QUIET_MAX_USE:-15}  # % of all cores others may use for a round to start
 # Both frameworks run under the environment zerogen's CLI chooses for itself
-# (tensor/cpu/runtime.h): sleeping OpenMP workers. OPENBLAS_CORETYPE is left as found; the
-# report records it (this machine's environment pins Haswell, the AVX2 kernels).
+# (tensor/cpu/runtime.h): sleeping OpenMP workers, and OpenBLAS workers that go to sleep
+# after a short idle spin (OPENBLAS_THREAD_TIMEOUT=4). OPENBLAS_CORETYPE is left as found;
+# the report records it.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-4}
 export ZEROGEN_NO_REEXEC=1
 PY=/usr/bin/python3  # Debian's python3-torch; the python3 on PATH may lack torch
 

@@ -53,6 +53,7 @@ def main():
            "rounds (< 1: zerogen faster). Peak RSS is the process's maximum resident set "
            "(torch's includes its larger library).",
            f"- environment (same for both): OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '')}, "
+           f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT', '(unset)')}, "
            f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"]
     for t in threads:
         ls = loads.get(t, [])
