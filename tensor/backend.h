@@ -53,8 +53,10 @@ struct Backend {
   virtual void arg_reduce(ReduceOp op, const Tensor& values, const Tensor& indices,
                           const Tensor& in, int64_t dim) = 0;
   /// out[..., M, N] = a[..., M, K] @ b[..., K, N], float dtypes; the batch dims are already
-  /// broadcast to out's (strides may be 0). Transposed operands are passed as views.
-  virtual void matmul(const Tensor& out, const Tensor& a, const Tensor& b) = 0;
+  /// broadcast to out's (strides may be 0). Transposed operands are passed as views. With
+  /// `accumulate`, out += a @ b instead (a sum over chunks needs no temporary).
+  virtual void matmul(const Tensor& out, const Tensor& a, const Tensor& b,
+                      bool accumulate = false) = 0;
   /// Counter-based stream: element i of a contiguous `out` uses counter offset + i.
   virtual void uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo, double hi) = 0;
   virtual void normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean,
@@ -89,6 +91,19 @@ struct Backend {
   /// The adjoint: out [N, C, H, W] contiguous, overwritten with the sum of every column
   /// entry that im2col would have read from each position; cols as for im2col.
   virtual void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) = 0;
+
+  /// Winograd F(2×2, 3×3), the tile transforms of a stride-1, padding-1 3×3 convolution
+  /// (tensor/raw_winograd.cpp). An [N, C, H, W] image has T = ⌈H/2⌉·⌈W/2⌉ tiles per sample,
+  /// tile t = ty·⌈W/2⌉ + tx covering outputs (2ty .. 2ty+1, 2tx .. 2tx+1). Tile arrays are
+  /// [16, C, N·T] with the last stride 1 (the first two are free), ξ = 4a + b first:
+  ///  - winograd_input: in (any strides) -> v, v[ξ, c, n·T + t] = (Bᵀ d B)[a, b] for the
+  ///    4×4 input tile d at rows 2ty − 1 .. 2ty + 2, columns 2tx − 1 .. 2tx + 2 (0 outside);
+  ///  - winograd_output: m -> out (any strides), out's tile t = Aᵀ m_t A, cut to H×W, plus
+  ///    bias[c] when bias ([C]) is defined;
+  ///  - winograd_output_adjoint: g (any strides) -> m = A g_t Aᵀ, the adjoint without bias.
+  virtual void winograd_input(const Tensor& v, const Tensor& in) = 0;
+  virtual void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) = 0;
+  virtual void winograd_output_adjoint(const Tensor& m, const Tensor& g) = 0;
 
   // ---- independent work ----
   /// How many tasks of run_tasks may run at once (1: the device runs them one by one).

@@ -55,4 +55,11 @@ Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g, const Window2d& 
 void set_conv_chunk_bytes(int64_t bytes);
 int64_t conv_chunk_bytes();
 
+/// Whether stride-1, padding-1 3×3 convolutions (one group) run by Winograd F(2×2, 3×3)
+/// instead of im2col + GEMM (tensor/winograd.h): on by default, off with
+/// ZEROGEN_CONV_WINOGRAD=0. Both give the same maps up to rounding; tests and benches
+/// switch it to compare them.
+void set_conv_winograd(bool on);
+bool conv_winograd();
+
 }  // namespace zg

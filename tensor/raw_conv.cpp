@@ -19,7 +19,9 @@
 #include <cstdlib>
 #include <vector>
 
+#include "tensor/conv_chunks.h"
 #include "tensor/raw.h"
+#include "tensor/winograd.h"
 
 namespace zg {
 
@@ -90,12 +92,6 @@ void check_grad(const Tensor& g, const Shape& expected, const char* op) {
            shape_str(g.shape()), shape_str(expected));
 }
 
-// Samples per chunk: columns of about conv_chunk_bytes(), at least one sample.
-int64_t chunk_samples(int64_t n, int64_t col_rows, int64_t l, DType dtype) {
-  int64_t per_sample = std::max<int64_t>(1, col_rows * l * element_size(dtype));
-  return std::clamp<int64_t>(conv_chunk_bytes() / per_sample, 1, std::max<int64_t>(n, 1));
-}
-
 // The conv's sizes, named once.
 struct Dims {
   int64_t n, c, h, w, o, oh, ow, l, g, cg, og, kk, kg;
@@ -115,34 +111,9 @@ struct Dims {
         kg(cg * kk) {}
 };
 
-// How a conv map walks the batch: `chunks` chunks of at most nb samples, run as tasks on
-// `workers` workers (Backend::run_tasks), each with its own column buffer. With several
-// workers every one gets the same number of chunks, so none waits at the end.
-struct ChunkPlan {
-  int64_t nb, chunks;
-  int workers;
-  int64_t first(int64_t chunk) const { return chunk * nb; }
-  int64_t size(int64_t chunk, int64_t n) const { return std::min(nb, n - chunk * nb); }
-};
-
-ChunkPlan plan_chunks(const Backend& be, const Dims& d, DType dtype) {
-  auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
-  int64_t nb = chunk_samples(d.n, d.c * d.kk, d.l, dtype);
-  int64_t chunks = ceil_div(d.n, nb);
-  const int64_t w = std::min<int64_t>(be.workers(), d.n);
-  if (w > 1) {
-    chunks = ceil_div(std::max(chunks, w), w) * w;
-    nb = ceil_div(d.n, chunks);
-    chunks = ceil_div(d.n, nb);
-  }
-  return {nb, chunks, static_cast<int>(std::max<int64_t>(1, std::min(w, chunks)))};
-}
-
-// One scratch tensor per worker.
-std::vector<Tensor> per_worker(int workers, const Shape& shape, const Tensor& like) {
-  std::vector<Tensor> out;
-  for (int i = 0; i < workers; ++i) out.push_back(make(shape, like.dtype(), like.device()));
-  return out;
+// Chunks of about conv_chunk_bytes() of columns.
+ChunkPlan plan_column_chunks(const Backend& be, const Dims& d, DType dtype) {
+  return plan_chunks(be, d.n, d.c * d.kk * d.l, dtype);
 }
 
 // Views of a chunk of m samples: columns [C·kk, m·L] (row-major in `cols`), and the same
@@ -156,12 +127,6 @@ Tensor cols_as_batch(const Tensor& cols, const Dims& d, int64_t m) {
 // Rows of group `group` in a contiguous [rows·groups, cols] matrix.
 Tensor group_rows(const Tensor& t, int64_t rows, int64_t cols, int64_t group) {
   return as_strided(t, {rows, cols}, {cols, 1}, t.storage_offset() + group * rows * cols);
-}
-// Samples [n0, n0 + m) of t (any strides), without recording a graph as narrow() would.
-Tensor batch_slice(const Tensor& t, int64_t n0, int64_t m) {
-  Shape s = t.shape();
-  s[0] = m;
-  return as_strided(t, s, t.strides(), t.storage_offset() + n0 * t.stride(0));
 }
 // The transpose of a 2-D view, likewise.
 Tensor tr(const Tensor& t) {
@@ -211,7 +176,11 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w_in, const Window2d& win, 
   Tensor w = contiguous(w_in);
   Tensor y = make({d.n, d.o, d.oh, d.ow}, x.dtype(), x.device());
   if (y.numel() == 0) return y;
-  const ChunkPlan plan = plan_chunks(be, d, x.dtype());
+  if (winograd::applies(win, groups)) {
+    winograd::forward(y, x, w, bias);
+    return y;
+  }
+  const ChunkPlan plan = plan_column_chunks(be, d, x.dtype());
   const std::vector<Tensor> cols_of = per_worker(plan.workers, {d.c * d.kk, plan.nb * d.l}, x);
   const std::vector<Tensor> ybuf_of =
       plan.nb > 1 ? per_worker(plan.workers, {d.o, plan.nb * d.l}, x) : std::vector<Tensor>();
@@ -271,7 +240,11 @@ Tensor conv2d_backward_input(const Tensor& g_in, const Tensor& w_in, int64_t h, 
                 as_strided(bias, xs, {0, bias.stride(0), 0, 0}, bias.storage_offset()), 1.0);
     return gx;
   }
-  const ChunkPlan plan = plan_chunks(be, d, g.dtype());
+  if (winograd::applies(win, groups)) {
+    winograd::backward_input(gx, g, w, bias);
+    return gx;
+  }
+  const ChunkPlan plan = plan_column_chunks(be, d, g.dtype());
   const std::vector<Tensor> cols_of = per_worker(plan.workers, {d.c * d.kk, plan.nb * d.l}, g);
   std::vector<Tensor> gbuf_of =
       plan.nb > 1 ? per_worker(plan.workers, {d.o, plan.nb * d.l}, g) : std::vector<Tensor>();
@@ -313,31 +286,28 @@ Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g_in, const Window2
     be.fill(gw, 0.0);
     return gw;
   }
-  const ChunkPlan plan = plan_chunks(be, d, x.dtype());
+  if (winograd::applies(win, groups)) {
+    winograd::backward_weight(gw, x, g);
+    return gw;
+  }
+  const ChunkPlan plan = plan_column_chunks(be, d, x.dtype());
   const std::vector<Tensor> cols_of = per_worker(plan.workers, {d.c * d.kk, plan.nb * d.l}, x);
   const std::vector<Tensor> gbuf_of =
       plan.nb > 1 ? per_worker(plan.workers, {d.o, plan.nb * d.l}, x) : std::vector<Tensor>();
   // gW = Σ over chunks of G · colsᵀ. Worker 0 sums into gW, the others into sums of their
-  // own, added at the end; a worker's first chunk writes its sum, later ones go through part.
+  // own, added at the end.
   const Tensor gw2 = as_strided(gw, {d.o, d.kg}, {d.kg, 1}, 0);
   std::vector<Tensor> sum_of = {gw2};
   for (int i = 1; i < plan.workers; ++i) sum_of.push_back(make({d.o, d.kg}, x.dtype(), x.device()));
-  const bool several = plan.chunks > plan.workers;
-  const std::vector<Tensor> part_of =
-      several ? per_worker(plan.workers, {d.o, d.kg}, x) : std::vector<Tensor>();
-  std::vector<char> started(plan.workers, 0);
+  for (const Tensor& sum : sum_of) be.fill(sum, 0.0);
   be.run_tasks(plan.chunks, [&](int64_t chunk, int worker) {
     const int64_t n0 = plan.first(chunk), m = plan.size(chunk, d.n);
     const Tensor& cols = cols_of[worker];
     be.im2col(cols_as_batch(cols, d, m), batch_slice(x, n0, m), win);
     Tensor gm = gather_grad(be, g, plan.nb > 1 ? gbuf_of[worker] : Tensor(), d, n0, m);
-    const bool first = !started[worker];
-    started[worker] = 1;
-    const Tensor& dst = first ? sum_of[worker] : part_of[worker];
     for (int64_t gi = 0; gi < d.g; ++gi)
-      be.matmul(group_rows(dst, d.og, d.kg, gi), group_rows(gm, d.og, m * d.l, gi),
-                tr(cols_matrix(cols, d, m, gi)));
-    if (!first) be.binary(BinaryOp::Add, sum_of[worker], sum_of[worker], dst, 1.0);
+      be.matmul(group_rows(sum_of[worker], d.og, d.kg, gi), group_rows(gm, d.og, m * d.l, gi),
+                tr(cols_matrix(cols, d, m, gi)), true);
   });
   for (int i = 1; i < plan.workers; ++i) be.binary(BinaryOp::Add, gw2, gw2, sum_of[i], 1.0);
   return gw;

@@ -10,12 +10,17 @@
 
 namespace zg::test {
 
-// max |a - b| over all elements (shapes must match).
+// max |a - b| over all elements (shapes must match); infinity where either holds a NaN, so
+// that `max_abs_diff(a, b) < tol` fails on one.
 inline double max_abs_diff(const Tensor& a, const Tensor& b) {
   REQUIRE(a.shape() == b.shape());
   auto va = a.to_vector<double>(), vb = b.to_vector<double>();
   double m = 0;
-  for (size_t i = 0; i < va.size(); ++i) m = std::max(m, std::abs(va[i] - vb[i]));
+  for (size_t i = 0; i < va.size(); ++i) {
+    const double d = std::abs(va[i] - vb[i]);
+    if (std::isnan(d)) return INFINITY;
+    m = std::max(m, d);
+  }
   return m;
 }
 

@@ -18,7 +18,7 @@ struct CpuBackend final : Backend {
               const std::vector<bool>& reduced) override;
   void arg_reduce(ReduceOp op, const Tensor& values, const Tensor& indices, const Tensor& in,
                   int64_t dim) override;
-  void matmul(const Tensor& out, const Tensor& a, const Tensor& b) override;
+  void matmul(const Tensor& out, const Tensor& a, const Tensor& b, bool accumulate) override;
   void uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo, double hi) override;
   void normal(const Tensor& out, uint64_t seed, uint64_t offset, double mean, double std) override;
   void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) override;
@@ -30,6 +30,9 @@ struct CpuBackend final : Backend {
               const Tensor& c) override;
   void im2col(const Tensor& cols, const Tensor& in, const Window2d& win) override;
   void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) override;
+  void winograd_input(const Tensor& v, const Tensor& in) override;
+  void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) override;
+  void winograd_output_adjoint(const Tensor& m, const Tensor& g) override;
   int workers() const override;
   void run_tasks(int64_t tasks, const std::function<void(int64_t, int)>& task) override;
 };

@@ -32,16 +32,17 @@ bool blas_layout(const Tensor& t, MatrixLayout& layout) {
 
 template <class T>
 void gemm(const MatrixLayout& la, const MatrixLayout& lb, int64_t m, int64_t n, int64_t k,
-          const T* a, const T* b, T* c) {
+          const T* a, const T* b, T beta, T* c) {
   if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, la.trans, lb.trans, m, n, k, 1.0f, a, la.ld, b, lb.ld, 0.0f, c, n);
+    cblas_sgemm(CblasRowMajor, la.trans, lb.trans, m, n, k, 1.0f, a, la.ld, b, lb.ld, beta, c, n);
   else
-    cblas_dgemm(CblasRowMajor, la.trans, lb.trans, m, n, k, 1.0, a, la.ld, b, lb.ld, 0.0, c, n);
+    cblas_dgemm(CblasRowMajor, la.trans, lb.trans, m, n, k, 1.0, a, la.ld, b, lb.ld, beta, c, n);
 }
 
 }  // namespace
 
-void CpuBackend::matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in) {
+void CpuBackend::matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in,
+                        bool accumulate) {
   MatrixLayout la, lb;
   Tensor a = blas_layout(a_in, la) ? a_in : raw::contiguous_copy(a_in);
   Tensor b = blas_layout(b_in, lb) ? b_in : raw::contiguous_copy(b_in);
@@ -51,7 +52,7 @@ void CpuBackend::matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_i
   const int64_t k = a.shape()[nd - 1];
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    fill(out, 0.0);
+    if (!accumulate) fill(out, 0.0);
     return;
   }
   const int64_t batch = numel_of(Shape(out.shape().begin(), out.shape().end() - 2));
@@ -69,7 +70,7 @@ void CpuBackend::matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_i
           oa += idx * a.strides()[d];
           ob += idx * b.strides()[d];
         }
-        gemm<T>(la, lb, m, n, k, ap + oa, bp + ob, cp + i * m * n);
+        gemm<T>(la, lb, m, n, k, ap + oa, bp + ob, T(accumulate ? 1 : 0), cp + i * m * n);
       }
     }
   });

@@ -134,6 +134,9 @@ const std::vector<ConvCase> kConvCases = {
     {"3x3 dilation 2 padding 2", {2, 3, 7, 5}, {2, 3, 3, 3}, 1, 2, 2, 1},
     {"mixed (3, 2) s(1, 2) p(1, 0) d(2, 1)", {2, 2, 5, 7}, {3, 2, 3, 2}, {1, 2}, {1, 0}, {2, 1}, 1},
     {"1x1 groups 3", {2, 3, 5, 7}, {6, 1, 1, 1}, 1, 0, 1, 3},
+    // Stride 1, padding 1: Winograd F(2x2, 3x3), with odd and even image sizes.
+    {"3x3 s1 p1 (Winograd, odd)", {3, 2, 5, 7}, {4, 2, 3, 3}, 1, 1, 1, 1},
+    {"3x3 s1 p1 (Winograd, even)", {2, 3, 4, 6}, {2, 3, 3, 3}, 1, 1, 1, 1},
 };
 
 }  // namespace
@@ -210,6 +213,7 @@ const std::vector<ConvTCase> kConvTCases = {
     {"3x3 s2 p1 output_padding 1 groups 2", {2, 4, 5, 3}, {4, 3, 3, 3}, 2, 1, 1, 1, 2},
     {"3x3 s2 dilation 2 output_padding (1, 0)", {2, 3, 3, 5}, {3, 2, 3, 3}, 2, 1, {1, 0}, 2, 1},
     {"mixed (2, 3) s(3, 1) p(0, 1)", {2, 2, 4, 3}, {2, 2, 2, 3}, {3, 1}, {0, 1}, {2, 0}, 1, 1},
+    {"3x3 s1 p1 (Winograd)", {3, 2, 5, 7}, {2, 3, 3, 3}, 1, 1, 0, 1, 1},
 };
 
 }  // namespace
