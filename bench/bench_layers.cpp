@@ -92,6 +92,9 @@ int main(int argc, char** argv) {
     return nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1));
   };
   nn::Conv2d c32(conv3(32, 32)), c64to32(conv3(64, 32)), c64(conv3(64, 64)), c128(conv3(128, 64));
+  nn::Conv2d c1to32(conv3(1, 32)), c32to1(conv3(32, 1));  // the UNet's first and last
+  run_case("conv3_1to32_28x28", *c1to32, {64, 1, 28, 28}, threads, reps, warmup);
+  run_case("conv3_32to1_28x28", *c32to1, {64, 32, 28, 28}, threads, reps, warmup);
   run_case("conv3_32to32_28x28", *c32, {64, 32, 28, 28}, threads, reps, warmup);
   run_case("conv3_64to32_28x28", *c64to32, {64, 64, 28, 28}, threads, reps, warmup);
   run_case("conv3_64to64_14x14", *c64, {64, 64, 14, 14}, threads, reps, warmup);

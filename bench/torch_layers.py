@@ -70,6 +70,8 @@ run_case("gn8_64x32x28x28", nn.GroupNorm(8, 32), (64, 32, 28, 28))
 run_case("gn8_64x64x7x7", nn.GroupNorm(8, 64), (64, 64, 7, 7))
 run_case("attn2d_64x64x7x7", AttnBlock(64), (64, 64, 7, 7))
 # The UNet's 3x3 convolutions (W4): a level's own, and the up path's on concatenated skips.
+run_case("conv3_1to32_28x28", nn.Conv2d(1, 32, 3, padding=1), (64, 1, 28, 28))
+run_case("conv3_32to1_28x28", nn.Conv2d(32, 1, 3, padding=1), (64, 32, 28, 28))
 run_case("conv3_32to32_28x28", nn.Conv2d(32, 32, 3, padding=1), (64, 32, 28, 28))
 run_case("conv3_64to32_28x28", nn.Conv2d(64, 32, 3, padding=1), (64, 64, 28, 28))
 run_case("conv3_64to64_14x14", nn.Conv2d(64, 64, 3, padding=1), (64, 64, 14, 14))

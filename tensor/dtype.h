@@ -22,9 +22,12 @@ inline constexpr size_t element_size(DType t) { return t == kFloat32 ? 4 : 8; }
 inline constexpr bool is_floating(DType t) { return t != kInt64; }
 inline constexpr std::string_view dtype_name(DType t) {
   switch (t) {
-    case kFloat32: return "float32";
-    case kFloat64: return "float64";
-    case kInt64: return "int64";
+    case kFloat32:
+      return "float32";
+    case kFloat64:
+      return "float64";
+    case kInt64:
+      return "int64";
   }
   return "?";
 }
@@ -32,19 +35,28 @@ inline constexpr std::string_view dtype_name(DType t) {
 template <class T>
 constexpr DType dtype_of();
 template <>
-constexpr DType dtype_of<float>() { return kFloat32; }
+constexpr DType dtype_of<float>() {
+  return kFloat32;
+}
 template <>
-constexpr DType dtype_of<double>() { return kFloat64; }
+constexpr DType dtype_of<double>() {
+  return kFloat64;
+}
 template <>
-constexpr DType dtype_of<int64_t>() { return kInt64; }
+constexpr DType dtype_of<int64_t>() {
+  return kInt64;
+}
 
 /// Calls f(T{}) with T the C++ type of `t`: the one switch every kernel dispatches through.
 template <class F>
 decltype(auto) visit_dtype(DType t, F&& f) {
   switch (t) {
-    case kFloat32: return f(float{});
-    case kFloat64: return f(double{});
-    case kInt64: return f(int64_t{});
+    case kFloat32:
+      return f(float{});
+    case kFloat64:
+      return f(double{});
+    case kInt64:
+      return f(int64_t{});
   }
   throw Error("unknown dtype");
 }

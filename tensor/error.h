@@ -16,8 +16,8 @@ class Error : public std::runtime_error {
 };
 
 /// ZG_CHECK(cond, "op: fmt string", args...) throws zg::Error with the formatted message.
-#define ZG_CHECK(cond, ...)                                \
-  do {                                                     \
+#define ZG_CHECK(cond, ...)                                   \
+  do {                                                        \
     if (!(cond)) throw ::zg::Error(fmt::format(__VA_ARGS__)); \
   } while (0)
 

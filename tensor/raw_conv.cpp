@@ -1,5 +1,6 @@
 // Sliding windows without autograd: argument checks, im2col/col2im, and the three
-// convolution maps as chunked im2col + GEMM.
+// convolution maps as chunked im2col + GEMM. Stride-1, padding-1 3×3 convolutions with one
+// group go to Winograd instead (tensor/raw_winograd.cpp), after the same checks.
 //
 // Why chunks: the columns of a whole batch are kh·kw times the input (a 3×3 conv over
 // 64×96×28×28 floats: 173 MB), so writing them all out and reading them back runs at DRAM
@@ -176,7 +177,7 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w_in, const Window2d& win, 
   Tensor w = contiguous(w_in);
   Tensor y = make({d.n, d.o, d.oh, d.ow}, x.dtype(), x.device());
   if (y.numel() == 0) return y;
-  if (winograd::applies(win, groups)) {
+  if (winograd::applies(win, groups, d.c)) {
     winograd::forward(y, x, w, bias);
     return y;
   }
@@ -240,7 +241,7 @@ Tensor conv2d_backward_input(const Tensor& g_in, const Tensor& w_in, int64_t h, 
                 as_strided(bias, xs, {0, bias.stride(0), 0, 0}, bias.storage_offset()), 1.0);
     return gx;
   }
-  if (winograd::applies(win, groups)) {
+  if (winograd::applies(win, groups, d.o)) {
     winograd::backward_input(gx, g, w, bias);
     return gx;
   }
@@ -286,7 +287,7 @@ Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g_in, const Window2
     be.fill(gw, 0.0);
     return gw;
   }
-  if (winograd::applies(win, groups)) {
+  if (winograd::applies(win, groups, d.c)) {
     winograd::backward_weight(gw, x, g);
     return gw;
   }

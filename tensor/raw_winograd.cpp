@@ -35,8 +35,11 @@ static std::atomic<bool> winograd_on{[] {
   const char* env = std::getenv("ZEROGEN_CONV_WINOGRAD");
   return !(env && std::string(env) == "0");
 }()};
+static std::atomic<int64_t> winograd_min_channels{8};
 void set_conv_winograd(bool on) { winograd_on = on; }
 bool conv_winograd() { return winograd_on; }
+void set_conv_winograd_min_channels(int64_t channels) { winograd_min_channels = channels; }
+int64_t conv_winograd_min_channels() { return winograd_min_channels; }
 
 }  // namespace zg
 
@@ -94,9 +97,10 @@ void correlate(const Tensor& out, const Tensor& in, const Tensor& u, const Tenso
 
 }  // namespace
 
-bool applies(const Window2d& win, int64_t groups) {
-  return conv_winograd() && groups == 1 && win.kh == 3 && win.kw == 3 && win.sh == 1 &&
-         win.sw == 1 && win.ph == 1 && win.pw == 1 && win.dh == 1 && win.dw == 1;
+bool applies(const Window2d& win, int64_t groups, int64_t channels) {
+  return conv_winograd() && channels >= conv_winograd_min_channels() && groups == 1 &&
+         win.kh == 3 && win.kw == 3 && win.sh == 1 && win.sw == 1 && win.ph == 1 && win.pw == 1 &&
+         win.dh == 1 && win.dw == 1;
 }
 
 void forward(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& bias) {

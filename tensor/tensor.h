@@ -29,7 +29,7 @@ class Generator;      // tensor/generator.h
 struct TensorImpl {
   std::shared_ptr<Storage> storage;
   Shape shape;
-  Shape strides;  ///< in elements
+  Shape strides;       ///< in elements
   int64_t offset = 0;  ///< in elements
   DType dtype = kFloat32;
   std::shared_ptr<AutogradMeta> autograd;  ///< null until requires_grad or an op records it
@@ -41,9 +41,21 @@ struct TensorOptions {
   TensorOptions() = default;
   TensorOptions(DType t) : dtype_(t) {}    // NOLINT: implicit on purpose
   TensorOptions(Device d) : device_(d) {}  // NOLINT: implicit on purpose
-  TensorOptions dtype(DType t) const { auto o = *this; o.dtype_ = t; return o; }
-  TensorOptions device(Device d) const { auto o = *this; o.device_ = d; return o; }
-  TensorOptions requires_grad(bool r = true) const { auto o = *this; o.requires_grad_ = r; return o; }
+  TensorOptions dtype(DType t) const {
+    auto o = *this;
+    o.dtype_ = t;
+    return o;
+  }
+  TensorOptions device(Device d) const {
+    auto o = *this;
+    o.device_ = d;
+    return o;
+  }
+  TensorOptions requires_grad(bool r = true) const {
+    auto o = *this;
+    o.requires_grad_ = r;
+    return o;
+  }
   DType dtype_ = kFloat32;
   Device device_ = kCPU;
   bool requires_grad_ = false;

@@ -24,6 +24,21 @@ inline double max_abs_diff(const Tensor& a, const Tensor& b) {
   return m;
 }
 
+// Winograd (tensor/conv.h) on or off for a scope; on, for any number of channels, so that
+// the small test convolutions run through it.
+struct ConvWinogradSetting {
+  bool saved_on = conv_winograd();
+  int64_t saved_min = conv_winograd_min_channels();
+  explicit ConvWinogradSetting(bool on) {
+    set_conv_winograd(on);
+    set_conv_winograd_min_channels(1);
+  }
+  ~ConvWinogradSetting() {
+    set_conv_winograd(saved_on);
+    set_conv_winograd_min_channels(saved_min);
+  }
+};
+
 inline bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8) {
   if (a.shape() != b.shape()) return false;
   auto va = a.to_vector<double>(), vb = b.to_vector<double>();

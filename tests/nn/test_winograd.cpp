@@ -6,6 +6,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "tensor/winograd.h"
 #include "tests/autograd/grad_test_util.h"
 
 using namespace zg;
@@ -14,13 +15,6 @@ namespace F = zg::nn::functional;
 
 namespace {
 
-// Switches Winograd on or off for a scope.
-struct WinogradSetting {
-  bool saved = conv_winograd();
-  explicit WinogradSetting(bool on) { set_conv_winograd(on); }
-  ~WinogradSetting() { set_conv_winograd(saved); }
-};
-
 struct ConvResult {
   Tensor y, gx, gw, gb;
 };
@@ -28,7 +22,7 @@ struct ConvResult {
 // conv2d (3x3, stride 1, padding 1) and its three gradients for the output gradient g.
 ConvResult run_conv(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& g,
                     bool winograd) {
-  WinogradSetting setting(winograd);
+  ConvWinogradSetting setting(winograd);
   Tensor y = F::conv2d(x, w, b, 1, 1);
   auto grads = autograd::grad({y}, {x, w, b}, {.grad_outputs = {g}});
   return {y.detach(), grads[0], grads[1], grads[2]};
@@ -113,10 +107,27 @@ TEST_CASE("winograd: conv_transpose2d (stride 1, padding 1) runs its maps the ot
   Tensor x = param({3, 4, 6, 5}, gen, kFloat64), w = param({4, 3, 3, 3}, gen, kFloat64);
   Tensor b = param({3}, gen, kFloat64), g = randn({3, 3, 6, 5}, gen, kFloat64);
   auto run = [&](bool on) {
-    WinogradSetting setting(on);
+    ConvWinogradSetting setting(on);
     Tensor y = F::conv_transpose2d(x, w, b, 1, 1);
     auto grads = autograd::grad({y}, {x, w, b}, {.grad_outputs = {g}});
     return ConvResult{y.detach(), grads[0], grads[1], grads[2]};
   };
   check_same(run(true), run(false), 1e-13);
+}
+
+TEST_CASE("winograd: which convolutions it takes") {
+  const Window2d same{3, 3, 1, 1, 1, 1, 1, 1};
+  const int64_t min = conv_winograd_min_channels();
+  CHECK(raw::winograd::applies(same, 1, min));
+  CHECK_FALSE(raw::winograd::applies(same, 1, min - 1));  // too few channels to pay off
+  CHECK_FALSE(raw::winograd::applies(same, 2, 64));       // groups
+  CHECK_FALSE(raw::winograd::applies({3, 3, 2, 2, 1, 1, 1, 1}, 1, 64));  // stride 2
+  CHECK_FALSE(raw::winograd::applies({3, 3, 1, 1, 0, 0, 1, 1}, 1, 64));  // no padding
+  CHECK_FALSE(raw::winograd::applies({3, 3, 1, 1, 2, 2, 2, 2}, 1, 64));  // dilation 2
+  CHECK_FALSE(raw::winograd::applies({5, 5, 1, 1, 2, 2, 1, 1}, 1, 64));  // 5x5
+  {
+    const ConvWinogradSetting off(false);
+    CHECK_FALSE(raw::winograd::applies(same, 1, 64));
+  }
+  CHECK(raw::winograd::applies(same, 1, 64));
 }
