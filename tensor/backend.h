@@ -20,6 +20,7 @@ namespace zg {
 enum class UnaryOp : uint8_t {
   Neg, Abs, Sign, Exp, Log, Log1p, Sqrt, Rsqrt, Square, Sin, Cos, Tanh, Sigmoid, Erf,
   Relu, Silu, Gelu, Softplus,
+  SiluGrad,   ///< d silu(x)/dx = s·(1 + x·(1 − s)), s = sigmoid(x): SiLU's backward in one pass
   LeakyRelu,  ///< alpha = negative slope
   ClampMin,   ///< max(x, alpha)
   ClampMax,   ///< min(x, alpha)

@@ -109,34 +109,62 @@ void unary_typed(UnaryOp op, const Tensor& out, const Tensor& a, double alpha) {
   const T al = static_cast<T>(alpha);
   auto run = [&](auto f) { map<T, 2>(out, {&a}, f); };
   switch (op) {
-    case UnaryOp::Neg: return run([](T x) { return -x; });
-    case UnaryOp::Abs: return run([](T x) { return x < 0 ? -x : x; });
-    case UnaryOp::Sign: return run([](T x) { return T((x > 0) - (x < 0)); });
-    case UnaryOp::Square: return run([](T x) { return x * x; });
-    case UnaryOp::Relu: return run([](T x) { return x < 0 ? T(0) : x; });  // NaN stays NaN
-    case UnaryOp::ClampMin: return run([al](T x) { return x < al ? al : x; });
-    case UnaryOp::ClampMax: return run([al](T x) { return x > al ? al : x; });
-    default: break;
+    case UnaryOp::Neg:
+      return run([](T x) { return -x; });
+    case UnaryOp::Abs:
+      return run([](T x) { return x < 0 ? -x : x; });
+    case UnaryOp::Sign:
+      return run([](T x) { return T((x > 0) - (x < 0)); });
+    case UnaryOp::Square:
+      return run([](T x) { return x * x; });
+    case UnaryOp::Relu:
+      return run([](T x) { return x < 0 ? T(0) : x; });  // NaN stays NaN
+    case UnaryOp::ClampMin:
+      return run([al](T x) { return x < al ? al : x; });
+    case UnaryOp::ClampMax:
+      return run([al](T x) { return x > al ? al : x; });
+    default:
+      break;
   }
   if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
-      case UnaryOp::Exp: return run([](T x) { return exp_(x); });
-      case UnaryOp::Log: return run([](T x) { return log_(x); });
-      case UnaryOp::Log1p: return run([](T x) { return std::log1p(x); });
-      case UnaryOp::Sqrt: return run([](T x) { return std::sqrt(x); });
-      case UnaryOp::Rsqrt: return run([](T x) { return T(1) / std::sqrt(x); });
-      case UnaryOp::Sin: return run([](T x) { return std::sin(x); });
-      case UnaryOp::Cos: return run([](T x) { return std::cos(x); });
-      case UnaryOp::Tanh: return run([](T x) { return tanh_(x); });
-      case UnaryOp::Sigmoid: return run([](T x) { return sigmoid(x); });
-      case UnaryOp::Erf: return run([](T x) { return erf_(x); });
-      case UnaryOp::Silu: return run([](T x) { return silu(x); });
-      case UnaryOp::Gelu: return run([](T x) { return gelu(x); });
+      case UnaryOp::Exp:
+        return run([](T x) { return exp_(x); });
+      case UnaryOp::Log:
+        return run([](T x) { return log_(x); });
+      case UnaryOp::Log1p:
+        return run([](T x) { return std::log1p(x); });
+      case UnaryOp::Sqrt:
+        return run([](T x) { return std::sqrt(x); });
+      case UnaryOp::Rsqrt:
+        return run([](T x) { return T(1) / std::sqrt(x); });
+      case UnaryOp::Sin:
+        return run([](T x) { return std::sin(x); });
+      case UnaryOp::Cos:
+        return run([](T x) { return std::cos(x); });
+      case UnaryOp::Tanh:
+        return run([](T x) { return tanh_(x); });
+      case UnaryOp::Sigmoid:
+        return run([](T x) { return sigmoid(x); });
+      case UnaryOp::Erf:
+        return run([](T x) { return erf_(x); });
+      case UnaryOp::Silu:
+        return run([](T x) { return silu(x); });
+      case UnaryOp::SiluGrad:
+        return run([](T x) {
+          const T s = sigmoid(x);
+          return s * (T(1) + x * (T(1) - s));
+        });
+      case UnaryOp::Gelu:
+        return run([](T x) { return gelu(x); });
       case UnaryOp::Softplus:
         return run([](T x) { return std::max(x, T(0)) + std::log1p(exp_(-std::abs(x))); });
-      case UnaryOp::LeakyRelu: return run([al](T x) { return x > 0 ? x : al * x; });
-      case UnaryOp::PowScalar: return run([al](T x) { return std::pow(x, al); });
-      default: break;
+      case UnaryOp::LeakyRelu:
+        return run([al](T x) { return x > 0 ? x : al * x; });
+      case UnaryOp::PowScalar:
+        return run([al](T x) { return std::pow(x, al); });
+      default:
+        break;
     }
   }
 }
@@ -149,24 +177,38 @@ void binary_typed(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor&
     case BinaryOp::Add:
       if (alpha == 1.0) return run([](T x, T y) { return x + y; });
       return run([al](T x, T y) { return x + al * y; });
-    case BinaryOp::Sub: return run([](T x, T y) { return x - y; });
-    case BinaryOp::Mul: return run([](T x, T y) { return x * y; });
+    case BinaryOp::Sub:
+      return run([](T x, T y) { return x - y; });
+    case BinaryOp::Mul:
+      return run([](T x, T y) { return x * y; });
     // NaN-propagating, as torch.maximum.
-    case BinaryOp::Maximum: return run([](T x, T y) { return x != x || x > y ? x : y; });
-    case BinaryOp::Minimum: return run([](T x, T y) { return x != x || x < y ? x : y; });
-    case BinaryOp::Eq: return run([](T x, T y) { return T(x == y); });
-    case BinaryOp::Ne: return run([](T x, T y) { return T(x != y); });
-    case BinaryOp::Lt: return run([](T x, T y) { return T(x < y); });
-    case BinaryOp::Le: return run([](T x, T y) { return T(x <= y); });
-    case BinaryOp::Gt: return run([](T x, T y) { return T(x > y); });
-    case BinaryOp::Ge: return run([](T x, T y) { return T(x >= y); });
-    default: break;
+    case BinaryOp::Maximum:
+      return run([](T x, T y) { return x != x || x > y ? x : y; });
+    case BinaryOp::Minimum:
+      return run([](T x, T y) { return x != x || x < y ? x : y; });
+    case BinaryOp::Eq:
+      return run([](T x, T y) { return T(x == y); });
+    case BinaryOp::Ne:
+      return run([](T x, T y) { return T(x != y); });
+    case BinaryOp::Lt:
+      return run([](T x, T y) { return T(x < y); });
+    case BinaryOp::Le:
+      return run([](T x, T y) { return T(x <= y); });
+    case BinaryOp::Gt:
+      return run([](T x, T y) { return T(x > y); });
+    case BinaryOp::Ge:
+      return run([](T x, T y) { return T(x >= y); });
+    default:
+      break;
   }
   if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
-      case BinaryOp::Div: return run([](T x, T y) { return x / y; });
-      case BinaryOp::Pow: return run([](T x, T y) { return std::pow(x, y); });
-      default: break;
+      case BinaryOp::Div:
+        return run([](T x, T y) { return x / y; });
+      case BinaryOp::Pow:
+        return run([](T x, T y) { return std::pow(x, y); });
+      default:
+        break;
     }
   }
 }
@@ -177,9 +219,12 @@ void ternary_typed(TernaryOp op, const Tensor& out, const Tensor& a, const Tenso
   auto run = [&](auto f) { map<T, 4>(out, {&a, &b, &c}, f); };
   const T al = static_cast<T>(alpha);
   switch (op) {
-    case TernaryOp::Where: return run([](T m, T x, T y) { return m != T(0) ? x : y; });
-    case TernaryOp::Addcmul: return run([al](T x, T y, T z) { return x + al * y * z; });
-    case TernaryOp::Addcdiv: return run([al](T x, T y, T z) { return x + al * y / z; });
+    case TernaryOp::Where:
+      return run([](T m, T x, T y) { return m != T(0) ? x : y; });
+    case TernaryOp::Addcmul:
+      return run([al](T x, T y, T z) { return x + al * y * z; });
+    case TernaryOp::Addcdiv:
+      return run([al](T x, T y, T z) { return x + al * y / z; });
   }
 }
 
