@@ -73,22 +73,31 @@ Tensor transform_weight(Backend& be, const Tensor& w, bool flipped) {
 
 int64_t tiles(int64_t h, int64_t w) { return ((h + 1) / 2) * ((w + 1) / 2); }
 
-// [16, rows, m·T] over the front of a per-worker buffer.
-Tensor tile_view(const Tensor& buf, int64_t rows, int64_t mt) {
-  return as_strided(buf, {16, rows, mt}, {rows * mt, mt, 1}, 0);
-}
+// A map's walk over the batch: chunks of samples, and per worker the transformed input
+// tiles v [16, C, m·T] and the GEMM's side m [16, O, m·T] of its current chunk of m samples.
+struct TilePlan {
+  int64_t n, c, o, t;
+  ChunkPlan plan;
+  std::vector<Tensor> v_of, m_of;
+  TilePlan(Backend& be, const Tensor& like, int64_t n_, int64_t c_, int64_t o_, int64_t t_)
+      : n(n_), c(c_), o(o_), t(t_), plan(plan_chunks(be, n, 16 * (c + o) * t, like.dtype())) {
+    v_of = per_worker(plan.workers, {16 * c * plan.nb * t}, like);
+    m_of = per_worker(plan.workers, {16 * o * plan.nb * t}, like);
+  }
+  Tensor v(int worker, int64_t m) const { return view(v_of[worker], c, m * t); }
+  Tensor m(int worker, int64_t m) const { return view(m_of[worker], o, m * t); }
+  static Tensor view(const Tensor& buf, int64_t rows, int64_t mt) {
+    return as_strided(buf, {16, rows, mt}, {rows * mt, mt, 1}, 0);
+  }
+};
 
 // out = conv(in, U) with U: [16, O, C] (any strides), in [N, C, H, W], out [N, O, H, W].
 void correlate(const Tensor& out, const Tensor& in, const Tensor& u, const Tensor& bias) {
   Backend& be = backend_for(in.device());
-  const int64_t n = in.size(0), c = in.size(1), o = out.size(1);
-  const int64_t t = tiles(in.size(2), in.size(3));
-  const ChunkPlan plan = plan_chunks(be, n, 16 * (c + o) * t, in.dtype());
-  const std::vector<Tensor> v_of = per_worker(plan.workers, {16 * c * plan.nb * t}, in);
-  const std::vector<Tensor> m_of = per_worker(plan.workers, {16 * o * plan.nb * t}, in);
-  be.run_tasks(plan.chunks, [&](int64_t chunk, int worker) {
-    const int64_t n0 = plan.first(chunk), m = plan.size(chunk, n);
-    const Tensor v = tile_view(v_of[worker], c, m * t), mm = tile_view(m_of[worker], o, m * t);
+  const TilePlan tp(be, in, in.size(0), in.size(1), out.size(1), tiles(in.size(2), in.size(3)));
+  be.run_tasks(tp.plan.chunks, [&](int64_t chunk, int worker) {
+    const int64_t n0 = tp.plan.first(chunk), m = tp.plan.size(chunk, tp.n);
+    const Tensor v = tp.v(worker, m), mm = tp.m(worker, m);
     be.winograd_input(v, batch_slice(in, n0, m));
     be.matmul(mm, u, v);
     be.winograd_output(batch_slice(out, n0, m), mm, bias);
@@ -116,23 +125,20 @@ void backward_input(const Tensor& gx, const Tensor& g, const Tensor& w, const Te
 
 void backward_weight(const Tensor& gw, const Tensor& x, const Tensor& g) {
   Backend& be = backend_for(x.device());
-  const int64_t n = x.size(0), c = x.size(1), o = g.size(1);
-  const int64_t t = tiles(x.size(2), x.size(3));
-  const ChunkPlan plan = plan_chunks(be, n, 16 * (c + o) * t, x.dtype());
-  const std::vector<Tensor> v_of = per_worker(plan.workers, {16 * c * plan.nb * t}, x);
-  const std::vector<Tensor> m_of = per_worker(plan.workers, {16 * o * plan.nb * t}, x);
+  const int64_t c = x.size(1), o = g.size(1);
+  const TilePlan tp(be, x, x.size(0), c, o, tiles(x.size(2), x.size(3)));
   // dL/dU summed per worker, then across workers.
-  const std::vector<Tensor> du_of = per_worker(plan.workers, {16, o, c}, x);
+  const std::vector<Tensor> du_of = per_worker(tp.plan.workers, {16, o, c}, x);
   for (const Tensor& du : du_of) be.fill(du, 0.0);
-  be.run_tasks(plan.chunks, [&](int64_t chunk, int worker) {
-    const int64_t n0 = plan.first(chunk), m = plan.size(chunk, n);
-    const Tensor v = tile_view(v_of[worker], c, m * t), dm = tile_view(m_of[worker], o, m * t);
+  be.run_tasks(tp.plan.chunks, [&](int64_t chunk, int worker) {
+    const int64_t n0 = tp.plan.first(chunk), m = tp.plan.size(chunk, tp.n), mt = m * tp.t;
+    const Tensor v = tp.v(worker, m), dm = tp.m(worker, m);
     be.winograd_input(v, batch_slice(x, n0, m));
     be.winograd_output_adjoint(dm, batch_slice(g, n0, m));
-    be.matmul(du_of[worker], dm, as_strided(v, {16, m * t, c}, {c * m * t, 1, m * t}, 0), true);
+    be.matmul(du_of[worker], dm, as_strided(v, {16, mt, c}, {c * mt, 1, mt}, 0), true);
   });
   const Tensor& du = du_of[0];
-  for (int i = 1; i < plan.workers; ++i) be.binary(BinaryOp::Add, du, du, du_of[i], 1.0);
+  for (int i = 1; i < tp.plan.workers; ++i) be.binary(BinaryOp::Add, du, du, du_of[i], 1.0);
   // dw [O·C, 9] = dUᵀ [O·C, 16] · K [16, 9].
   const int64_t oc = o * c;
   be.matmul(as_strided(gw, {oc, 9}, {9, 1}, gw.storage_offset()),

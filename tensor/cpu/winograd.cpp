@@ -189,73 +189,58 @@ int64_t tile_grain(const Tiles& t) {
   return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 16 * t.count()));
 }
 
+// Runs plane(ni, ci, scratch) for the n·c planes of a float dtype, split over the threads,
+// each with `scratch` elements of its own.
+template <class F>
+void for_each_plane(DType dtype, int64_t n, int64_t c, const Tiles& t, int64_t scratch, F&& plane) {
+  visit_dtype(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      parallel_for(0, n * c, tile_grain(t), [&](int64_t b, int64_t e) {
+        std::vector<T> buf(scratch);
+        for (int64_t q = b; q < e; ++q) plane(q / c, q % c, buf.data());
+      });
+    }
+  });
+}
+
 }  // namespace
 
 void CpuBackend::winograd_input(const Tensor& v, const Tensor& in) {
-  const int64_t n = in.size(0), c = in.size(1);
   const Tiles t(in.size(2), in.size(3));
-  visit_dtype(in.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      const T* src = in.data_ptr<T>();
-      T* dst = v.data_ptr<T>();
-      const auto& is = in.strides();
-      const int64_t vs = v.stride(0), vc = v.stride(1);
-      parallel_for(0, n * c, tile_grain(t), [&](int64_t b, int64_t e) {
-        std::vector<T> buf(8 * (t.th + 1) * t.tw);
-        for (int64_t q = b; q < e; ++q) {
-          const int64_t ni = q / c, ci = q % c;
-          input_plane(dst + ci * vc + ni * t.count(), vs, src + ni * is[0] + ci * is[1], is[2],
-                      is[3], t, buf.data());
-        }
-      });
-    }
-  });
+  const auto& is = in.strides();
+  const int64_t vs = v.stride(0), vc = v.stride(1);
+  for_each_plane(in.dtype(), in.size(0), in.size(1), t, 8 * (t.th + 1) * t.tw,
+                 [&](int64_t ni, int64_t ci, auto* buf) {
+                   using T = std::remove_pointer_t<decltype(buf)>;
+                   input_plane(v.data_ptr<T>() + ci * vc + ni * t.count(), vs,
+                               in.data_ptr<T>() + ni * is[0] + ci * is[1], is[2], is[3], t, buf);
+                 });
 }
 
 void CpuBackend::winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) {
-  const int64_t n = out.size(0), c = out.size(1);
   const Tiles t(out.size(2), out.size(3));
-  visit_dtype(out.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      const T* src = m.data_ptr<T>();
-      T* dst = out.data_ptr<T>();
-      const T* b = bias.defined() ? bias.data_ptr<T>() : nullptr;
-      const auto& os = out.strides();
-      const int64_t ms = m.stride(0), mc = m.stride(1);
-      parallel_for(0, n * c, tile_grain(t), [&](int64_t lo, int64_t hi) {
-        std::vector<T> buf(4 * t.count());
-        for (int64_t q = lo; q < hi; ++q) {
-          const int64_t ni = q / c, ci = q % c;
-          output_plane(dst + ni * os[0] + ci * os[1], os[2], os[3], src + ci * mc + ni * t.count(),
-                       ms, b ? b[ci * bias.stride(0)] : T(0), t, buf.data());
-        }
-      });
-    }
-  });
+  const auto& os = out.strides();
+  const int64_t ms = m.stride(0), mc = m.stride(1);
+  for_each_plane(out.dtype(), out.size(0), out.size(1), t, 4 * t.count(),
+                 [&](int64_t ni, int64_t ci, auto* buf) {
+                   using T = std::remove_pointer_t<decltype(buf)>;
+                   const T b = bias.defined() ? bias.data_ptr<T>()[ci * bias.stride(0)] : T(0);
+                   output_plane(out.data_ptr<T>() + ni * os[0] + ci * os[1], os[2], os[3],
+                                m.data_ptr<T>() + ci * mc + ni * t.count(), ms, b, t, buf);
+                 });
 }
 
 void CpuBackend::winograd_output_adjoint(const Tensor& m, const Tensor& g) {
-  const int64_t n = g.size(0), c = g.size(1);
   const Tiles t(g.size(2), g.size(3));
-  visit_dtype(g.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) {
-      const T* src = g.data_ptr<T>();
-      T* dst = m.data_ptr<T>();
-      const auto& gs = g.strides();
-      const int64_t ms = m.stride(0), mc = m.stride(1);
-      parallel_for(0, n * c, tile_grain(t), [&](int64_t b, int64_t e) {
-        std::vector<T> buf(4 * t.count());
-        for (int64_t q = b; q < e; ++q) {
-          const int64_t ni = q / c, ci = q % c;
-          output_adjoint_plane(dst + ci * mc + ni * t.count(), ms, src + ni * gs[0] + ci * gs[1],
-                               gs[2], gs[3], t, buf.data());
-        }
+  const auto& gs = g.strides();
+  const int64_t ms = m.stride(0), mc = m.stride(1);
+  for_each_plane(
+      g.dtype(), g.size(0), g.size(1), t, 4 * t.count(), [&](int64_t ni, int64_t ci, auto* buf) {
+        using T = std::remove_pointer_t<decltype(buf)>;
+        output_adjoint_plane(m.data_ptr<T>() + ci * mc + ni * t.count(), ms,
+                             g.data_ptr<T>() + ni * gs[0] + ci * gs[1], gs[2], gs[3], t, buf);
       });
-    }
-  });
 }
 
 }  // namespace zg
