@@ -241,7 +241,7 @@ Tensor conv2d_backward_input(const Tensor& g_in, const Tensor& w_in, int64_t h, 
                 as_strided(bias, xs, {0, bias.stride(0), 0, 0}, bias.storage_offset()), 1.0);
     return gx;
   }
-  if (winograd::applies(win, groups, d.o)) {
+  if (winograd::applies(win, groups, d.c)) {
     winograd::backward_input(gx, g, w, bias);
     return gx;
   }

@@ -106,8 +106,8 @@ void correlate(const Tensor& out, const Tensor& in, const Tensor& u, const Tenso
 
 }  // namespace
 
-bool applies(const Window2d& win, int64_t groups, int64_t channels) {
-  return conv_winograd() && channels >= conv_winograd_min_channels() && groups == 1 &&
+bool applies(const Window2d& win, int64_t groups, int64_t in_channels) {
+  return conv_winograd() && in_channels >= conv_winograd_min_channels() && groups == 1 &&
          win.kh == 3 && win.kw == 3 && win.sh == 1 && win.sw == 1 && win.ph == 1 && win.pw == 1 &&
          win.dh == 1 && win.dw == 1;
 }

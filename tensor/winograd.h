@@ -10,10 +10,9 @@
 namespace zg::raw::winograd {
 
 /// A 3×3 window with stride 1, padding 1, dilation 1, one group, Winograd switched on
-/// (set_conv_winograd), and at least conv_winograd_min_channels() channels in the image the
-/// map transforms first: the conv's input for forward and backward_weight, the output
-/// gradient's for backward_input.
-bool applies(const Window2d& win, int64_t groups, int64_t channels);
+/// (set_conv_winograd), and at least conv_winograd_min_channels() input channels C (the
+/// conv's, [N, C, H, W] -> [N, O, H, W]; the same test for all three maps).
+bool applies(const Window2d& win, int64_t groups, int64_t in_channels);
 /// y [N, O, H, W] = x [N, C, H, W] ⋆ w [O, C, 3, 3] (+ bias [O]); w contiguous.
 void forward(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& bias);
 /// gx [N, C, H, W] from g [N, O, H, W] (+ bias [C]); w contiguous.
