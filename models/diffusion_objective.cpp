@@ -43,7 +43,7 @@ Tensor denoising_loss(const ConditionedNetwork& network, const DiffusionSetup& s
   const int K = setup.levels.num_levels();
   const int64_t batch = x0.size(0);
   Tensor level = randint(1, K + 1, {batch}, gen);
-  Tensor noise = randn(x0.shape(), gen, TensorOptions().dtype(x0.dtype()));
+  Tensor noise = randn(x0.shape(), gen, x0.options());
   std::vector<double> time(K + 1, 0.0);
   for (int k = 1; k <= K; ++k) time[k] = setup.network_time(k);
   Tensor x_noisy =
@@ -66,7 +66,7 @@ Denoiser make_denoiser(const ConditionedNetwork& network, const DiffusionSetup& 
   d.levels = setup.levels;
   d.network = [network, setup](const Tensor& x, int level) {
     return network(x,
-                   full({x.size(0)}, setup.network_time(level), TensorOptions().dtype(x.dtype())));
+                   full({x.size(0)}, setup.network_time(level), x.options()));
   };
   return d;
 }

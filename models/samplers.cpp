@@ -29,7 +29,7 @@ const std::vector<std::pair<SamplerKind, std::string>>& sampler_table() {
 }
 
 Tensor noise_like(const Tensor& x, Generator& gen) {
-  return randn(x.shape(), gen, TensorOptions().dtype(x.dtype()));
+  return randn(x.shape(), gen, x.options());
 }
 
 // D15: x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε̂)/√α_t + σ_t z, no noise at t = 1. The schedule is

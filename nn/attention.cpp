@@ -143,7 +143,7 @@ std::pair<Tensor, Tensor> MultiheadAttentionImpl::attend(const Tensor& query, co
              "MultiheadAttention: key_padding_mask {} must be [B, S] = [{}, {}]",
              shape_str(key_padding_mask.shape()), B, S);
     Tensor hide =
-        zeros({B, 1, 1, S}, q.dtype())
+        zeros({B, 1, 1, S}, q.options())
             .masked_fill(kpm.reshape({B, 1, 1, S}), -std::numeric_limits<double>::infinity());
     mask = mask.defined() ? mask + hide : hide;
   }

@@ -16,7 +16,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator* gen) {
   if (p == 1.0) return x * 0.0;  // every element dropped (torch returns zeros too)
   // keep ~ Bernoulli(1 − p), as u < 1 − p with u uniform; the scaled mask is a constant,
   // so the gradient is the same mask times the incoming gradient.
-  Tensor u = rand(x.shape(), gen ? *gen : default_generator(), x.dtype());
+  Tensor u = rand(x.shape(), gen ? *gen : default_generator(), x.options());
   Tensor mask = raw::binary(BinaryOp::Lt, u, 1.0 - p, "dropout");
   return x * (mask * (1.0 / (1.0 - p)));
 }

@@ -36,12 +36,12 @@ Tensor timestep_embedding(const Tensor& t, int64_t dim, double max_period) {
   ZG_CHECK(max_period > 0, "timestep_embedding: max_period must be positive, got {}", max_period);
   const DType dt = t.dtype() == kFloat64 ? kFloat64 : kFloat32;
   const int64_t half = dim / 2;
-  Tensor freqs = (arange(0, static_cast<double>(half), 1, dt) *
+  Tensor freqs = (arange(0, static_cast<double>(half), 1, TensorOptions(dt).device(t.device())) *
                   (-std::log(max_period) / static_cast<double>(half)))
                      .exp();
   Tensor args = t.to(dt).unsqueeze(1) * freqs.unsqueeze(0);  // [B, half]
   Tensor emb = cat({args.sin(), args.cos()}, 1);
-  if (dim % 2 == 1) emb = cat({emb, zeros({t.size(0), 1}, dt)}, 1);
+  if (dim % 2 == 1) emb = cat({emb, zeros({t.size(0), 1}, TensorOptions(dt).device(t.device()))}, 1);
   return emb;
 }
 

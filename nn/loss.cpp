@@ -81,9 +81,9 @@ Picked pick(const Tensor& input, const Tensor& target, const Tensor& weight, int
             const char* op) {
   const int64_t C = input.size(1);
   Tensor valid = raw::binary(BinaryOp::Ne, target, static_cast<double>(ignore_index), op);
-  Tensor safe = where(valid, target, zeros({}, kInt64));
+  Tensor safe = where(valid, target, zeros({}, target.options()));
   if (safe.numel() > 0) {
-    Tensor masked_hi = where(valid, target, full({}, -1.0, kInt64));
+    Tensor masked_hi = where(valid, target, full({}, -1.0, target.options()));
     int64_t hi = raw::reduce(ReduceOp::Max, masked_hi, {}, false, op).item<int64_t>();
     ZG_CHECK(hi < C, "{}: target {} is out of range for {} classes", op, hi, C);
     int64_t lo = raw::reduce(ReduceOp::Min, safe, {}, false, op).item<int64_t>();

@@ -11,35 +11,23 @@
 #include <functional>
 
 #include "tensor/conv.h"
+#include "tensor/primitives.h"
 #include "tensor/tensor.h"
 
 namespace zg {
 
-// One line per family of ops reads better than one per op.
-// clang-format off
-enum class UnaryOp : uint8_t {
-  Neg, Abs, Sign, Exp, Log, Log1p, Sqrt, Rsqrt, Square, Sin, Cos, Tanh, Sigmoid, Erf,
-  Relu, Silu, Gelu, Softplus,
-  SiluGrad,   ///< d silu(x)/dx = s·(1 + x·(1 − s)), s = sigmoid(x): SiLU's backward in one pass
-  LeakyRelu,  ///< alpha = negative slope
-  ClampMin,   ///< max(x, alpha)
-  ClampMax,   ///< min(x, alpha)
-  PowScalar,  ///< x^alpha
-};
-enum class BinaryOp : uint8_t {
-  Add,  ///< a + alpha·b
-  Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge,
-};
-enum class TernaryOp : uint8_t {
-  Where,    ///< a != 0 ? b : c   (a may have any dtype)
-  Addcmul,  ///< a + alpha·b·c
-  Addcdiv,  ///< a + alpha·b/c
-};
-// clang-format on
-enum class ReduceOp : uint8_t { Sum, Max, Min };
-
 struct Backend {
   virtual ~Backend() = default;
+  // ---- memory ----
+  /// nbytes of this device's memory (never null: throws zg::Error when out of memory).
+  virtual void* allocate(size_t nbytes) = 0;
+  virtual void release(void* p, size_t nbytes) = 0;
+  /// Bytes between host memory and this device's: the one way data crosses devices
+  /// (raw::copy_into stages a strided or differently-typed copy through these).
+  virtual void copy_from_host(void* dst, const void* host_src, size_t nbytes) = 0;
+  virtual void copy_to_host(void* host_dst, const void* src, size_t nbytes) = 0;
+
+  // ---- elementwise ----
   virtual void fill(const Tensor& out, double value) = 0;
   virtual void copy(const Tensor& out, const Tensor& src) = 0;  ///< dtypes may differ
   virtual void unary(UnaryOp op, const Tensor& out, const Tensor& a, double alpha) = 0;
@@ -122,6 +110,8 @@ struct Backend {
   }
 };
 
+/// The backend of a device; for CUDA it throws zg::Error naming the reason when this build
+/// has no CUDA backend or the machine no usable GPU (cuda_status() says which).
 Backend& backend_for(Device device);
 Backend& cpu_backend();
 

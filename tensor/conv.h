@@ -10,20 +10,6 @@
 
 namespace zg {
 
-/// A 2-D window: kernel (kh, kw), stride, zero padding and dilation, one pair per axis.
-/// Output position (oh, ow) reads input (oh·sh − ph + i·dh, ow·sw − pw + j·dw) for kernel
-/// offset (i, j); out_h(H) = ⌊(H + 2ph − dh(kh − 1) − 1) / sh⌋ + 1.
-struct Window2d {
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
-  int64_t out_h(int64_t h) const { return (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1; }
-  int64_t out_w(int64_t w) const { return (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1; }
-  /// "kernel=(3, 3), stride=(2, 2), padding=(1, 1), dilation=(1, 1)" for messages.
-  std::string str() const;
-  /// Throws naming `op` unless sizes are positive, padding non-negative, and the dilated
-  /// kernel fits in the padded H×W input.
-  void check(int64_t h, int64_t w, const char* op) const;
-};
-
 /// cols[n, (c·kh + i)·kw + j, oh·out_w + ow] = x[n, c, ih, iw] (0 where (ih, iw) is padding):
 /// [N, C, H, W] -> [N, C·kh·kw, out_h·out_w], as torch.nn.functional.unfold.
 Tensor im2col(const Tensor& x, const Window2d& win);

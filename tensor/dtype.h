@@ -7,19 +7,10 @@
 #include <string_view>
 
 #include "tensor/error.h"
+#include "tensor/primitives.h"
 
 namespace zg {
 
-enum class DType : uint8_t { Float32, Float64, Int64 };
-inline constexpr DType kFloat32 = DType::Float32;
-inline constexpr DType kFloat64 = DType::Float64;
-inline constexpr DType kInt64 = DType::Int64;
-inline constexpr DType kFloat = kFloat32;
-inline constexpr DType kDouble = kFloat64;
-inline constexpr DType kLong = kInt64;
-
-inline constexpr size_t element_size(DType t) { return t == kFloat32 ? 4 : 8; }
-inline constexpr bool is_floating(DType t) { return t != kInt64; }
 inline constexpr std::string_view dtype_name(DType t) {
   switch (t) {
     case kFloat32:
@@ -30,21 +21,6 @@ inline constexpr std::string_view dtype_name(DType t) {
       return "int64";
   }
   return "?";
-}
-
-template <class T>
-constexpr DType dtype_of();
-template <>
-constexpr DType dtype_of<float>() {
-  return kFloat32;
-}
-template <>
-constexpr DType dtype_of<double>() {
-  return kFloat64;
-}
-template <>
-constexpr DType dtype_of<int64_t>() {
-  return kInt64;
 }
 
 /// Calls f(T{}) with T the C++ type of `t`: the one switch every kernel dispatches through.

@@ -39,10 +39,41 @@ Tensor broadcast_to(const Tensor& t, const Shape& shape, const char* op) {
   return as_strided(t, shape, strides, t.storage_offset());
 }
 
+char* data_bytes(const Tensor& t) {
+  return static_cast<char*>(t.impl().storage->data) +
+         t.storage_offset() * static_cast<int64_t>(element_size(t.dtype()));
+}
+
+// Data crosses devices only as contiguous bytes through host memory (Backend::copy_to_host,
+// copy_from_host). So the source is first made contiguous, broadcast and in out's dtype on its
+// own device, and a strided `out` receives the bytes through a contiguous staging copy.
+static void copy_across_devices(const Tensor& out, const Tensor& src, const char* op) {
+  Tensor packed = make(out.shape(), out.dtype(), src.device());
+  backend_for(src.device()).copy(packed, broadcast_to(src, out.shape(), op));
+  Tensor landing = out.is_contiguous() ? out : make(out.shape(), out.dtype(), out.device());
+  const size_t nbytes = out.numel() * element_size(out.dtype());
+  if (nbytes > 0) {
+    if (src.device() == kCPU) {
+      backend_for(out.device()).copy_from_host(data_bytes(landing), data_bytes(packed), nbytes);
+    } else if (out.device() == kCPU) {
+      backend_for(src.device()).copy_to_host(data_bytes(landing), data_bytes(packed), nbytes);
+    } else {
+      Tensor host = make(out.shape(), out.dtype(), kCPU);
+      backend_for(src.device()).copy_to_host(data_bytes(host), data_bytes(packed), nbytes);
+      backend_for(out.device()).copy_from_host(data_bytes(landing), data_bytes(host), nbytes);
+    }
+  }
+  if (!landing.is_same(out)) backend_for(out.device()).copy(out, landing);
+}
+
 void copy_into(const Tensor& out, const Tensor& src, const char* op) {
-  ZG_CHECK(out.device() == src.device(), "{}: tensors on different devices ({} and {})", op,
-           device_name(out.device()), device_name(src.device()));
+  if (out.device() != src.device()) return copy_across_devices(out, src, op);
   backend_for(out.device()).copy(out, broadcast_to(src, out.shape(), op));
+}
+
+void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
+  ZG_CHECK(a.device() == b.device(), "{}: tensors on different devices ({} and {})", op,
+           device_name(a.device()), device_name(b.device()));
 }
 
 Tensor contiguous_copy(const Tensor& t) {
@@ -61,12 +92,10 @@ Tensor cast(const Tensor& t, DType dtype) {
 }
 
 void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
-  ZG_CHECK(a.dtype() == b.dtype(),
-           "{}: dtype mismatch, {} {} vs {} {} (convert one with .to(dtype))", op,
-           dtype_name(a.dtype()), shape_str(a.shape()), dtype_name(b.dtype()),
-           shape_str(b.shape()));
-  ZG_CHECK(a.device() == b.device(), "{}: tensors on different devices ({} and {})", op,
-           device_name(a.device()), device_name(b.device()));
+  ZG_CHECK(
+      a.dtype() == b.dtype(), "{}: dtype mismatch, {} {} vs {} {} (convert one with .to(dtype))",
+      op, dtype_name(a.dtype()), shape_str(a.shape()), dtype_name(b.dtype()), shape_str(b.shape()));
+  check_same_device(a, b, op);
 }
 
 void check_floating(const Tensor& a, const char* op) {
@@ -75,9 +104,8 @@ void check_floating(const Tensor& a, const char* op) {
 }
 
 static bool int_ok(UnaryOp op) {
-  return op == UnaryOp::Neg || op == UnaryOp::Abs || op == UnaryOp::Sign ||
-         op == UnaryOp::Square || op == UnaryOp::Relu || op == UnaryOp::ClampMin ||
-         op == UnaryOp::ClampMax;
+  return op == UnaryOp::Neg || op == UnaryOp::Abs || op == UnaryOp::Sign || op == UnaryOp::Square ||
+         op == UnaryOp::Relu || op == UnaryOp::ClampMin || op == UnaryOp::ClampMax;
 }
 
 Tensor unary(UnaryOp op, const Tensor& a, double alpha, const char* name) {
@@ -133,8 +161,10 @@ std::vector<bool> reduced_dims(const Shape& dims, int64_t ndim, const char* op) 
 Shape reduced_shape(const Shape& shape, const std::vector<bool>& reduced, bool keepdim) {
   Shape out;
   for (size_t i = 0; i < shape.size(); ++i) {
-    if (!reduced[i]) out.push_back(shape[i]);
-    else if (keepdim) out.push_back(1);
+    if (!reduced[i])
+      out.push_back(shape[i]);
+    else if (keepdim)
+      out.push_back(1);
   }
   return out;
 }
@@ -179,8 +209,9 @@ std::pair<Tensor, Tensor> arg_reduce(ReduceOp op, const Tensor& in, int64_t dim,
 Tensor matmul_same_batch(const Tensor& a, const Tensor& b) {
   check_same_dtype(a, b, "matmul");
   check_floating(a, "matmul");
-  ZG_CHECK(a.dim() >= 2 && b.dim() == a.dim(), "matmul: expected operands of equal rank >= 2, got {} and {}",
-           shape_str(a.shape()), shape_str(b.shape()));
+  ZG_CHECK(a.dim() >= 2 && b.dim() == a.dim(),
+           "matmul: expected operands of equal rank >= 2, got {} and {}", shape_str(a.shape()),
+           shape_str(b.shape()));
   int64_t n = a.dim();
   ZG_CHECK(a.size(-1) == b.size(-2) &&
                std::equal(a.shape().begin(), a.shape().end() - 2, b.shape().begin()),
@@ -200,7 +231,8 @@ Tensor softmax(const Tensor& in, int64_t dim, bool log) {
   Tensor x = contiguous(in);
   Tensor out = make(in.shape(), in.dtype(), in.device());
   if (in.dim() == 0) {
-    backend_for(in.device()).softmax(as_strided(out, {1}, {1}, 0), as_strided(x, {1}, {1}, x.storage_offset()), 0, log);
+    backend_for(in.device())
+        .softmax(as_strided(out, {1}, {1}, 0), as_strided(x, {1}, {1}, x.storage_offset()), 0, log);
   } else {
     backend_for(in.device()).softmax(out, x, d, log);
   }
@@ -248,20 +280,21 @@ void check_index(const Tensor& index, int64_t size, const char* op) {
   if (index.numel() == 0) return;
   int64_t lo = reduce(ReduceOp::Min, index, {}, false, op).item<int64_t>();
   int64_t hi = reduce(ReduceOp::Max, index, {}, false, op).item<int64_t>();
-  ZG_CHECK(lo >= 0 && hi < size, "{}: index out of range: values span [{}, {}] for a dim of size {}",
-           op, lo, hi, size);
+  ZG_CHECK(lo >= 0 && hi < size,
+           "{}: index out of range: values span [{}, {}] for a dim of size {}", op, lo, hi, size);
 }
 
 // A 0-d tensor as a one-element 1-d view.
 static Tensor as_1d(const Tensor& t) { return as_strided(t, {1}, {1}, t.storage_offset()); }
 
-static void check_gather_shapes(const Tensor& self, int64_t d, const Tensor& index, const char* op) {
+static void check_gather_shapes(const Tensor& self, int64_t d, const Tensor& index,
+                                const char* op) {
+  check_same_device(self, index, op);
   ZG_CHECK(index.dim() == self.dim(), "{}: index {} must have the same rank as input {}", op,
            shape_str(index.shape()), shape_str(self.shape()));
   for (int64_t i = 0; i < self.dim(); ++i)
-    ZG_CHECK(i == d || index.size(i) <= self.size(i),
-             "{}: index {} larger than input {} at dim {}", op, shape_str(index.shape()),
-             shape_str(self.shape()), i);
+    ZG_CHECK(i == d || index.size(i) <= self.size(i), "{}: index {} larger than input {} at dim {}",
+             op, shape_str(index.shape()), shape_str(self.shape()), i);
   check_index(index, self.dim() == 0 ? 1 : self.size(d), op);
 }
 
@@ -281,8 +314,9 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   check_gather_shapes(self, d, index, "scatter_add");
   check_same_dtype(self, src, "scatter_add");
   // Stricter than torch (which allows a smaller index): every src element is scattered.
-  ZG_CHECK(src.shape() == index.shape(), "scatter_add: src {} and index {} must have the same shape",
-           shape_str(src.shape()), shape_str(index.shape()));
+  ZG_CHECK(src.shape() == index.shape(),
+           "scatter_add: src {} and index {} must have the same shape", shape_str(src.shape()),
+           shape_str(index.shape()));
   Tensor out = contiguous_copy(self);
   if (self.dim() == 0)
     backend_for(self.device()).scatter_add(as_1d(out), 0, as_1d(index), as_1d(src));

@@ -20,7 +20,11 @@ Tensor broadcast_to(const Tensor& t, const Shape& shape, const char* op);
 Tensor contiguous_copy(const Tensor& t);
 Tensor contiguous(const Tensor& t);         ///< t itself when already contiguous
 Tensor cast(const Tensor& t, DType dtype);  ///< t itself when already of that dtype
-void copy_into(const Tensor& out, const Tensor& src, const char* op);  ///< broadcasting
+/// out = src, broadcasting, converting the dtype, and moving data between devices.
+void copy_into(const Tensor& out, const Tensor& src, const char* op);
+void check_same_device(const Tensor& a, const Tensor& b, const char* op);
+/// The address of t's first element, on t's device (for backends and transfers).
+char* data_bytes(const Tensor& t);
 
 void check_same_dtype(const Tensor& a, const Tensor& b, const char* op);
 void check_floating(const Tensor& a, const char* op);

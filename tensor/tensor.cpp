@@ -39,6 +39,8 @@ template <class T>
 T* Tensor::data_ptr() const {
   ZG_CHECK(dtype() == dtype_of<T>(), "data_ptr: tensor is {}, asked for {}", dtype_name(dtype()),
            dtype_name(dtype_of<T>()));
+  ZG_CHECK(device() == kCPU, "data_ptr: tensor is on {}; host code reads it after .to(kCPU)",
+           device_name(device()));
   return static_cast<T*>(impl().storage->data) + impl().offset;
 }
 template float* Tensor::data_ptr<float>() const;
@@ -47,10 +49,8 @@ template int64_t* Tensor::data_ptr<int64_t>() const;
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
-  ZG_CHECK(device() == kCPU, "to_vector: tensor is on {}; call .to(kCPU) first",
-           device_name(device()));
-  Tensor c = raw::cast(*this, dtype_of<T>());
-  if (!c.is_contiguous() || c.is_same(*this)) c = raw::contiguous_copy(c);
+  Tensor c = raw::make(shape(), dtype_of<T>(), kCPU);  // a fresh copy, from any device
+  raw::copy_into(c, *this, "to_vector");
   const T* p = c.data_ptr<T>();
   return std::vector<T>(p, p + c.numel());
 }

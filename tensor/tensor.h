@@ -78,6 +78,8 @@ class Tensor {
   int64_t numel() const { return numel_of(impl().shape); }
   DType dtype() const { return impl().dtype; }
   Device device() const { return impl().storage->device; }
+  /// This tensor's dtype and device, for a factory making one like it: zeros(s, x.options()).
+  TensorOptions options() const { return TensorOptions(dtype()).device(device()); }
   bool is_contiguous() const;
   bool is_floating_point() const { return is_floating(dtype()); }
   TensorImpl& impl() const;
@@ -311,6 +313,15 @@ Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, double value);
 Tensor rand_like(const Tensor& t);
 Tensor randn_like(const Tensor& t);
+
+/// Whether tensors can live on kCUDA: this build has the CUDA backend (ZEROGEN_CUDA) and the
+/// machine a usable GPU. Like torch::cuda::is_available().
+bool cuda_is_available();
+/// One line for logs: "cuda: <GPU, arch, memory>", or "cuda: unavailable, <why>".
+std::string cuda_status();
+/// Waits until the GPU has finished the work queued so far (for timing; reading a result
+/// back with .to(kCPU) or item() waits by itself). A no-op without CUDA.
+void cuda_synchronize();
 
 /// Threads used by the CPU kernels and OpenBLAS (default: all cores).
 void set_num_threads(int n);

@@ -216,14 +216,14 @@ Tensor Tensor::minimum(const Tensor& o) const { return zg::minimum(*this, o); }
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   return record(raw::ternary(TernaryOp::Where, cond, a, b, 0, "where"), "WhereBackward", {a, b},
                 [cond, sa = a.shape(), sb = b.shape()](const Tensor& g, Node& self) -> Grads {
-                  Tensor zero = zeros({}, g.dtype());
+                  Tensor zero = zeros({}, g.options());
                   return {self.needs_grad(0) ? where(cond, g, zero).sum_to_size(sa) : Tensor(),
                           self.needs_grad(1) ? where(cond, zero, g).sum_to_size(sb) : Tensor()};
                 },
                 false, {cond});
 }
 Tensor Tensor::masked_fill(const Tensor& m, double value) const {
-  return where(m, scalar_tensor(value, dtype()), *this);
+  return where(m, scalar_tensor(value, options()), *this);
 }
 
 // ---- scalar operands and comparisons ------------------------------------------------------

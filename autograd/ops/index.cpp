@@ -11,7 +11,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
   int64_t d = wrap_dim(dim, this->dim(), "gather");
   return record(raw::gather(*this, d, index), "GatherBackward", {*this},
                 [d, index, in = shape()](const Tensor& g, Node&) -> Grads {
-                  return {zeros(in, g.dtype()).scatter_add(d, index, g)};
+                  return {zeros(in, g.options()).scatter_add(d, index, g)};
                 },
                 false, {index});
 }
@@ -45,7 +45,7 @@ Tensor one_hot(const Tensor& index, int64_t num_classes) {
   ZG_CHECK(index.dtype() == kInt64, "one_hot: index must be int64, got {}", dtype_name(index.dtype()));
   ZG_CHECK(num_classes > 0, "one_hot: num_classes must be positive, got {}", num_classes);
   raw::check_index(index, num_classes, "one_hot");
-  Tensor classes = arange(0, static_cast<double>(num_classes), 1, kInt64);
+  Tensor classes = arange(0, static_cast<double>(num_classes), 1, index.options());
   return raw::binary(BinaryOp::Eq, index.unsqueeze(-1), classes, 1, "one_hot");
 }
 

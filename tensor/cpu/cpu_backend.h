@@ -7,6 +7,10 @@
 namespace zg {
 
 struct CpuBackend final : Backend {
+  void* allocate(size_t nbytes) override;
+  void release(void* p, size_t nbytes) override;
+  void copy_from_host(void* dst, const void* host_src, size_t nbytes) override;
+  void copy_to_host(void* host_dst, const void* src, size_t nbytes) override;
   void fill(const Tensor& out, double value) override;
   void copy(const Tensor& out, const Tensor& src) override;
   void unary(UnaryOp op, const Tensor& out, const Tensor& a, double alpha) override;

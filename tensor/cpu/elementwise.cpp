@@ -286,10 +286,4 @@ Backend& cpu_backend() {
   return backend;
 }
 
-Backend& backend_for(Device device) {
-  ZG_CHECK(device.type == DeviceType::CPU, "backend: device {} is not built into this zerogen",
-           device_name(device));
-  return cpu_backend();
-}
-
 }  // namespace zg

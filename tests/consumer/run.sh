@@ -40,7 +40,7 @@ start "add_subdirectory"
 # No build type (no -O, no -g): what is checked here is that the targets wire up, and the
 # library's second compilation is the slowest step of the CI's consumer check.
 cmake -S "$root/tests/consumer" -B "$work/add_subdirectory" -DCMAKE_BUILD_TYPE= \
-  -DZEROGEN_CONSUMER_MODE=add_subdirectory -DZEROGEN_TESTS=OFF >/dev/null
+  -DZEROGEN_CONSUMER_MODE=add_subdirectory -DZEROGEN_TESTS=OFF -DZEROGEN_CUDA=OFF >/dev/null
 cmake --build "$work/add_subdirectory" -j"$jobs" >/dev/null
 "$work/add_subdirectory/consumer"
 took "add_subdirectory"
