@@ -1,21 +1,14 @@
 /// \file
-/// Seedable, counter-based random numbers (Philox4x32-10, Salmon et al. 2011).
+/// Seedable, counter-based random numbers (Philox4x32-10, tensor/philox.h).
 ///
 /// Element i of a draw is a pure function of (seed, offset + i), so the stream is the same
 /// whatever the thread count or device, and a generator's whole state is two integers.
 #pragma once
-#include <array>
 #include <cstdint>
 
+#include "tensor/philox.h"
+
 namespace zg {
-
-std::array<uint32_t, 4> philox4x32(uint64_t counter, uint64_t key);
-
-/// Uniform in (0, 1] with 53 random bits, from a 64-bit draw (never 0, so log() is safe).
-inline double uniform_from_bits(uint32_t hi, uint32_t lo) {
-  uint64_t bits = (static_cast<uint64_t>(hi) << 32 | lo) >> 11;
-  return (static_cast<double>(bits) + 1.0) * 0x1.0p-53;
-}
 
 class Generator {
  public:
