@@ -72,6 +72,8 @@ Tensor sample_run(const SampleRunOptions& o) {
     shape.insert(shape.end(), {cfg.image_channels, cfg.image_size, cfg.image_size});
   }
   load_weights(*net, ck, o.raw_weights, cfg.ema_decay);
+  const Device device = parse_device(o.device);
+  net->to(device);
   const std::string out =
       o.out.empty() ? run.file(fmt::format("samples_{}_{}", cfg.sampler, cfg.sample_steps)) : o.out;
 
@@ -87,7 +89,9 @@ Tensor sample_run(const SampleRunOptions& o) {
   auto show = [&](int step, int level, const Tensor&) {
     if (!o.quiet) progress.update(step + 1, 1, {{"level", double(level)}});
   };
-  Tensor samples = models::sample(models::make_denoiser(network, setup), sampler, shape, gen, show);
+  Tensor samples =
+      models::sample(models::make_denoiser(network, setup), sampler, shape, gen, show, device)
+          .to(kCPU);
   if (!o.quiet) progress.finish();
   if (!toy) samples = ((samples + 1.0) * 0.5).clamp(0.0, 1.0);
   io::save_safetensors(out + ".safetensors", {{"samples", samples.contiguous()}},
@@ -123,6 +127,8 @@ void add_sample_command(CLI::App& app, int& exit_code) {
   sub->add_option("--out", o->out, "Output path without extension (default in the run dir)");
   sub->add_flag("--raw-weights", o->raw_weights, "Use the trained weights, not their EMA");
   sub->add_option("--seed", o->seed)->capture_default_str();
+  sub->add_option("--device", o->device, "cpu, cuda, or cpu:1 (see train-ddpm --help)")
+      ->capture_default_str();
   add_sampler_options(sub, o->sampling);
   sub->callback([o, &exit_code] {
     sample_run(*o);

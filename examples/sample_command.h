@@ -14,6 +14,7 @@ struct SampleRunOptions {
   std::string out;           // path without extension; default <run_dir>/samples_<sampler>_<steps>
   bool raw_weights = false;  // the trained weights instead of their EMA
   uint64_t seed = 1;
+  std::string device = "cpu";  // where to sample (see parse_device), whatever the run trained on
   bool quiet = false;
   DiffusionConfig sampling;  // only the sampler options (--sampler, --sample-steps, ...) are read
 };

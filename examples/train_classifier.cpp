@@ -35,14 +35,15 @@
 
 namespace zg::examples {
 
-static double test_accuracy(models::ClassifierImpl& model, const data::ImageDataset& test) {
+static double test_accuracy(models::ClassifierImpl& model, const data::ImageDataset& test,
+                            Device device) {
   NoGradGuard no_grad;
   model.eval();
   int64_t correct = 0, n = test.images.size(0);
   for (int64_t i = 0; i < n; i += 1000) {
     int64_t b = std::min<int64_t>(1000, n - i);
-    Tensor pred = model.forward(test.images.narrow(0, i, b)).argmax(1);
-    correct += pred.eq(test.labels.narrow(0, i, b)).sum().item<int64_t>();
+    Tensor pred = model.forward(test.images.narrow(0, i, b).to(device)).argmax(1);
+    correct += pred.eq(test.labels.narrow(0, i, b).to(device)).sum().item<int64_t>();
   }
   model.train();
   return static_cast<double>(correct) / static_cast<double>(n);
@@ -55,6 +56,7 @@ static data::ImageDataset limit(data::ImageDataset d, int64_t n) {
 
 ClassifierResult train_classifier(const ClassifierConfig& cfg) {
   std::string data_dir = cfg.data_dir.empty() ? data::kFashionMnistDir : cfg.data_dir;
+  const Device device = parse_device(cfg.device);
   ZG_CHECK(cfg.epochs > 0 && cfg.batch_size > 0 && cfg.lr > 0,
            "train-classifier: epochs, batch size and lr must be positive");
 
@@ -69,6 +71,7 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
   // 2. Model and 4. optimiser; the seed fixes the initial weights and the dropout masks.
   manual_seed(cfg.seed);
   models::Classifier model;
+  model->to(device);  // before the optimiser: its state is made on the parameters' device
   optim::AdamW opt(model->parameters(), {.lr = cfg.lr, .weight_decay = cfg.weight_decay});
   // (Short runs, e.g. the tests', warm up for at most a fifth of their steps.)
   const int64_t warmup = std::min(cfg.warmup_steps, total_steps / 5);
@@ -90,6 +93,7 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
                      {"warmup_steps", cfg.warmup_steps},
                      {"seed", cfg.seed},
                      {"train_limit", cfg.train_limit},
+                     {"device", cfg.device},
                      {"threads", get_num_threads()},
                      {"blas_core", cpu::blas_core_name()},
                      {"parameters", model->num_parameters()}};
@@ -111,18 +115,19 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
   double loss_sum = 0, correct = 0, seen = 0;
   while (step < last_step) {
     auto batch = loader.batch(step / steps_per_epoch, step % steps_per_epoch);
+    const Tensor inputs = batch.inputs.to(device), targets = batch.targets.to(device);
     opt.set_lr(schedule.lr_at(step));
-    Tensor logits = model(batch.inputs);
-    Tensor loss = nn::functional::cross_entropy(logits, batch.targets);
+    Tensor logits = model(inputs);
+    Tensor loss = nn::functional::cross_entropy(logits, targets);
     opt.zero_grad();
     loss.backward();
     opt.step();
     ++step;
 
     loss_sum += loss.item<double>();
-    correct += static_cast<double>(logits.argmax(1).eq(batch.targets).sum().item<int64_t>());
-    seen += static_cast<double>(batch.targets.size(0));
-    if (!cfg.quiet) progress.update(step, batch.targets.size(0), {{"loss", loss.item<double>()}});
+    correct += static_cast<double>(logits.argmax(1).eq(targets).sum().item<int64_t>());
+    seen += static_cast<double>(targets.size(0));
+    if (!cfg.quiet) progress.update(step, targets.size(0), {{"loss", loss.item<double>()}});
     if (step % cfg.log_every == 0 || step == last_step) {
       double steps_logged = seen / static_cast<double>(cfg.batch_size);
       metrics.row({double(step), double(step) / double(steps_per_epoch), loss_sum / steps_logged,
@@ -134,7 +139,7 @@ ClassifierResult train_classifier(const ClassifierConfig& cfg) {
   if (!cfg.quiet) progress.finish();
 
   // 6. The result.
-  ClassifierResult result{step, test_accuracy(*model, test), progress.elapsed_seconds()};
+  ClassifierResult result{step, test_accuracy(*model, test, device), progress.elapsed_seconds()};
   if (!cfg.quiet)
     fmt::print("test accuracy {:.2f}% on {} images after {} steps ({}); checkpoint {}\n",
                100 * result.test_accuracy, test.images.size(0), step,

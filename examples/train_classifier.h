@@ -9,6 +9,7 @@ namespace zg::examples {
 struct ClassifierConfig {
   std::string data_dir;  // default: Debian's Fashion-MNIST
   std::string run_dir = "runs/classifier";
+  std::string device = "cpu";  // see parse_device
   int64_t epochs = 4;
   int64_t batch_size = 128;
   double lr = 2e-3;

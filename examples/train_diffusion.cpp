@@ -135,6 +135,7 @@ io::Json write_run_config(const DiffusionConfig& c, const nn::Module& net, const
                           int64_t step) {
   io::Json json = config_to_json(c);
   json["threads"] = get_num_threads();
+  json["device"] = c.device;  // where it trained; `zerogen sample` takes its own --device
   json["parameters"] = net.num_parameters();
   run.write_config(json);
   if (step > 0) io::truncate_csv_after(run.file("metrics.csv"), static_cast<double>(step));

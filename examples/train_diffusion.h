@@ -16,6 +16,7 @@ struct DiffusionConfig {
   std::string data = "fashion-mnist";  // or a 2-D toy set: eight_gaussians, two_modes, ...
   std::string data_dir;                // IDX directory for images (default Fashion-MNIST)
   std::string run_dir;                 // default runs/<method> or runs/<method>2d
+  std::string device = "cpu";          // see parse_device; not in ZG_DIFFUSION_CONFIG_FIELDS
   // Noise levels: DDPM's β schedule, NCSN's geometric σ.
   std::string schedule = "linear";  // or "cosine"
   int timesteps = 0;                // T (0: 1000)

@@ -80,11 +80,14 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
   const models::DiffusionSetup setup = make_setup(cfg);
   const models::SamplerOptions sampler = make_sampler_options(cfg);
   const std::string label = "train-" + cfg.method;
+  const Device device = parse_device(cfg.device);
 
   // Model, its EMA (sampled from), Adam; the seed fixes the initial weights and every batch.
   manual_seed(cfg.seed);
   models::ToyScoreNetOptions net_options{.hidden = cfg.hidden, .layers = cfg.layers};
   models::ToyScoreNet net(net_options), ema_net(net_options);
+  net->to(device);  // before EMA and Adam, which keep state like the parameters
+  ema_net->to(device);
   optim::EMA ema(net->parameters(), cfg.ema_decay, /*warmup=*/true);
   optim::Adam opt(net->parameters(), {.lr = cfg.lr});
   auto network = [&](const Tensor& x, const Tensor& t) { return net(x, t); };
@@ -104,7 +107,8 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
   auto draw = [&](const models::SamplerCallback& callback = {}) {
     ema.copy_to(ema_net->parameters());
     Generator gen(eval_seed(cfg.seed, 1));
-    return models::sample(ema_denoiser, sampler, {cfg.num_samples, 2}, gen, callback);
+    return models::sample(ema_denoiser, sampler, {cfg.num_samples, 2}, gen, callback, device)
+        .to(kCPU);
   };
   if (!cfg.quiet)
     fmt::print("{}\n{} on {} ({}), {} levels, {} steps of {}, sampler {}, {} threads\n",
@@ -118,7 +122,7 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
   double loss_sum = 0, loss_count = 0, last_loss = ToyEvaluation::kNaN;
   ToyEvaluation last;
   while (step < last_step) {
-    Tensor x0 = toy->sample(cfg.batch_size, default_generator());
+    Tensor x0 = toy->sample(cfg.batch_size, default_generator()).to(device);
     const double value = diffusion_training_step(network, setup, x0, default_generator(), opt, ema);
     ++step;
     loss_sum += value, loss_count += 1;
@@ -150,7 +154,7 @@ DiffusionResult train_diffusion2d(const DiffusionConfig& config) {
   // Every state of the reverse process is kept (N×2 floats each), then 8 evenly spaced.
   std::vector<std::pair<std::string, Tensor>> states;
   auto snapshot = [&](int s, int level, const Tensor& x) {
-    states.push_back({fmt::format("step {}, level {}", s + 1, level), x});
+    states.push_back({fmt::format("step {}, level {}", s + 1, level), x.to(kCPU)});
   };
   Tensor samples = draw(snapshot);
   ToyEvaluation e = evaluate_toy_samples(samples, *toy, mix, cfg.seed, step);

@@ -71,6 +71,7 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   const models::SamplerOptions sampler = make_sampler_options(cfg);
   const std::string label = "train-" + cfg.method;
   const bool ddpm = setup.method == models::DiffusionMethod::kDdpm;
+  const Device device = parse_device(cfg.device);
 
   // 1. Data in [−1, 1].
   Tensor images = data::load_mnist(data_dir, true).images;
@@ -90,6 +91,8 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   manual_seed(cfg.seed);
   const models::UNetOptions net_options = make_unet_options(cfg);
   models::UNet net(net_options), ema_net(net_options);
+  net->to(device);  // before EMA and Adam, which keep state like the parameters
+  ema_net->to(device);
   ema_net->eval();
   optim::EMA ema(net->parameters(), cfg.ema_decay, /*warmup=*/true);
   optim::Adam opt(net->parameters(), {.lr = cfg.lr});
@@ -122,14 +125,16 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
       Generator gen(eval_seed(cfg.seed, 10 + static_cast<uint64_t>(i)));
       Shape shape = image_shape;
       shape.insert(shape.begin(), std::min(kChunk, count - i));
-      parts.push_back(
-          models::sample(ema_denoiser, sampler, shape, gen, [&](int s, int level, const Tensor& x) {
+      parts.push_back(models::sample(
+          ema_denoiser, sampler, shape, gen,
+          [&](int s, int level, const Tensor& x) {
             if (i == 0 && callback) callback(s, level, x);
             if (show_progress && !cfg.quiet) progress.update(std::min(++done, total), 1, {});
-          }));
+          },
+          device));
     }
     if (show_progress && !cfg.quiet) progress.finish();
-    return ((cat(parts, 0) + 1.0) * 0.5).clamp(0.0, 1.0);
+    return ((cat(parts, 0) + 1.0) * 0.5).clamp(0.0, 1.0).to(kCPU);
   };
   if (!cfg.quiet)
     fmt::print("{}\n{} on {} images ({}), {} levels, {} steps of {} ({:.1f} epochs), {} threads\n",
@@ -143,7 +148,7 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   double loss_sum = 0, loss_count = 0;
   DiffusionResult r;
   while (step < last_step) {
-    Tensor x0 = loader.batch(step / per_epoch, step % per_epoch).inputs;
+    Tensor x0 = loader.batch(step / per_epoch, step % per_epoch).inputs.to(device);
     const double value = diffusion_training_step(network, setup, x0, default_generator(), opt, ema);
     ++step;
     loss_sum += value, loss_count += 1;
@@ -169,7 +174,7 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   // Sample 0 at every step of the reverse process; 12 evenly spaced frames are shown.
   std::vector<Tensor> states;
   auto record = [&](int, int, const Tensor& x) {
-    states.push_back(((x.narrow(0, 0, 1) + 1.0) * 0.5).clamp(0.0, 1.0));
+    states.push_back(((x.narrow(0, 0, 1) + 1.0) * 0.5).clamp(0.0, 1.0).to(kCPU));
   };
   Tensor samples = draw(cfg.num_samples, record, /*show_progress=*/true);
   std::vector<Tensor> frames;
@@ -189,7 +194,7 @@ DiffusionResult train_diffusion_images(const DiffusionConfig& config) {
   if (ddpm && cfg.bpd_images > 0) {
     NoGradGuard no_grad;
     ema.copy_to(ema_net->parameters());
-    Tensor x0 = test_images.narrow(0, 0, std::min(cfg.bpd_images, test_images.size(0)));
+    Tensor x0 = test_images.narrow(0, 0, std::min(cfg.bpd_images, test_images.size(0))).to(device);
     Generator gen(eval_seed(cfg.seed, 5));
     models::VlbOptions vlb_options;
     vlb_options.timesteps = cfg.bpd_timesteps;

@@ -61,13 +61,16 @@ namespace {
 constexpr int64_t kGridImages = 64;
 
 // Images from G in eval mode (BatchNorm uses its running statistics, so a sample does not
-// depend on the others in its batch), in batches, without recording a graph.
+// depend on the others in its batch), in batches, without recording a graph; run on G's
+// device, returned on the CPU.
 Tensor generate(models::DCGANGeneratorImpl& g, const Tensor& z) {
   NoGradGuard no_grad;
   g.eval();
+  const Device device = g.parameters().at(0).device();
   std::vector<Tensor> parts;
   for (int64_t i = 0; i < z.size(0); i += 500)
-    parts.push_back(g.forward(z.narrow(0, i, std::min<int64_t>(500, z.size(0) - i))));
+    parts.push_back(
+        g.forward(z.narrow(0, i, std::min<int64_t>(500, z.size(0) - i)).to(device)).to(kCPU));
   g.train();
   return cat(parts, 0);
 }
@@ -76,6 +79,7 @@ Tensor generate(models::DCGANGeneratorImpl& g, const Tensor& z) {
 
 GanResult train_gan(const GanConfig& cfg) {
   std::string data_dir = cfg.data_dir.empty() ? data::kFashionMnistDir : cfg.data_dir;
+  const Device device = parse_device(cfg.device);
   ZG_CHECK(cfg.epochs > 0 && cfg.batch_size > 0 && cfg.lr > 0,
            "train-gan: epochs, batch size and lr must be positive");
   ZG_CHECK(cfg.num_samples >= 0 && cfg.sample_every > 0 && cfg.log_every > 0,
@@ -99,6 +103,8 @@ GanResult train_gan(const GanConfig& cfg) {
   models::DCGANGenerator g;
   models::DCGANDiscriminator d;
   const int64_t latent = g->options.latent_dim;
+  g->to(device);  // before the optimisers, which keep state like the parameters
+  d->to(device);
   optim::Adam opt_g(g->parameters(), {.lr = cfg.lr, .beta1 = 0.5});
   optim::Adam opt_d(d->parameters(), {.lr = cfg.lr, .beta1 = 0.5});
   // The grid's noise comes from its own stream, so drawing it does not shift training's.
@@ -119,6 +125,7 @@ GanResult train_gan(const GanConfig& cfg) {
                      {"lr", cfg.lr},
                      {"beta1", 0.5},
                      {"seed", cfg.seed},
+                     {"device", cfg.device},
                      {"train_limit", cfg.train_limit},
                      {"num_samples", cfg.num_samples},
                      {"threads", get_num_threads()},
@@ -139,13 +146,14 @@ GanResult train_gan(const GanConfig& cfg) {
   const int64_t last_step =
       cfg.stop_after > 0 ? std::min(total_steps, cfg.stop_after) : total_steps;
   io::Progress progress("train-gan", total_steps, "images");
-  const Tensor real_label = ones({cfg.batch_size, 1}), fake_label = zeros({cfg.batch_size, 1});
+  const Tensor real_label = ones({cfg.batch_size, 1}, device),
+               fake_label = zeros({cfg.batch_size, 1}, device);
   double d_sum = 0, g_sum = 0, real_sum = 0, fake_sum = 0;
   int64_t logged = 0;
   GanResult result;
   while (step < last_step) {
-    Tensor real = loader.batch(step / steps_per_epoch, step % steps_per_epoch).inputs;
-    Tensor fake = g(randn({cfg.batch_size, latent}));
+    Tensor real = loader.batch(step / steps_per_epoch, step % steps_per_epoch).inputs.to(device);
+    Tensor fake = g(randn({cfg.batch_size, latent}, device));
 
     // D step: real → 1, fake → 0. detach(): this loss must not reach G's weights.
     Tensor real_logits = d(real), fake_logits = d(fake.detach());

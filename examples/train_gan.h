@@ -9,6 +9,7 @@ namespace zg::examples {
 struct GanConfig {
   std::string data_dir;  // default: Debian's Fashion-MNIST
   std::string run_dir = "runs/gan";
+  std::string device = "cpu";                                         // see parse_device
   std::string classifier = "runs/classifier/checkpoint.safetensors";  // for the final score
   int64_t epochs = 5;
   int64_t batch_size = 64;

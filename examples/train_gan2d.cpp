@@ -126,6 +126,9 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
       .latent_dim = cfg.latent_dim, .hidden = cfg.hidden, .layers = cfg.layers};
   models::Gan2dGenerator G(opts);
   models::Gan2dDiscriminator D(opts);
+  const Device device = parse_device(cfg.device);
+  G->to(device);  // before the optimisers, which keep state like the parameters
+  D->to(device);
   optim::Adam opt_g(G->parameters(), {.lr = cfg.lr, .beta1 = cfg.beta1, .beta2 = cfg.beta2});
   optim::Adam opt_d(D->parameters(), {.lr = cfg.lr, .beta1 = cfg.beta1, .beta2 = cfg.beta2});
 
@@ -153,6 +156,7 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
                      {"hidden", cfg.hidden},
                      {"layers", cfg.layers},
                      {"seed", cfg.seed},
+                     {"device", cfg.device},
                      {"log_every", cfg.log_every},
                      {"plot_every", plot_every},
                      {"checkpoint_every", cfg.checkpoint_every},
@@ -175,7 +179,7 @@ Gan2dResult train_gan2d(const Gan2dConfig& cfg) {
   const Tensor real_plot = toy->sample(cfg.eval_samples, eval_real);
   auto sample_eval = [&] {
     NoGradGuard no_grad;
-    return G->forward(z_eval);
+    return G->forward(z_eval.to(device)).to(kCPU);
   };
   auto snapshot = [&](int64_t at) {
     Tensor fake = sample_eval();

@@ -11,6 +11,7 @@ namespace zg::examples {
 struct Gan2dConfig {
   std::string data = "eight_gaussians";  // any data::make_toy2d name
   std::string run_dir = "runs/gan2d";
+  std::string device = "cpu";           // see parse_device
   std::string loss = "non-saturating";  // or "saturating" (D3)
   int64_t steps = 10000;
   int64_t batch_size = 256;

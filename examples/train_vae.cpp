@@ -110,19 +110,23 @@ struct TestEval {
   int64_t active = 0;
 };
 
+// The device the model's parameters live on (the trainer's --device).
+Device device_of(const nn::Module& model) { return model.parameters().at(0).device(); }
+
 // −ELBO on `images` with one reparameterised sample per image and the closed-form KL.
 TestEval evaluate(models::VAEImpl& model, const Tensor& images, uint64_t seed) {
   NoGradGuard no_grad;
   Generator gen(seed);
+  const Device device = device_of(model);
   const int64_t n = images.size(0), d = model.latent_dim();
   double loss = 0, rec = 0;
   Tensor kl_dims = zeros({d}, kFloat64);
   for (int64_t i = 0; i < n; i += 500) {
     int64_t b = std::min<int64_t>(500, n - i);
-    auto l = model.loss(images.narrow(0, i, b), randn({b, d}, gen));
+    auto l = model.loss(images.narrow(0, i, b).to(device), randn({b, d}, gen, device));
     loss += l.loss.item<double>() * double(b);
     rec += l.reconstruction.item<double>() * double(b);
-    kl_dims += l.kl_per_dim.to(kFloat64) * double(b);
+    kl_dims += l.kl_per_dim.to(kFloat64).to(kCPU) * double(b);
   }
   TestEval e{loss / double(n), rec / double(n), 0, (kl_dims / double(n)).to_vector<double>(), 0};
   for (double k : e.kl_per_dim) {
@@ -132,10 +136,10 @@ TestEval evaluate(models::VAEImpl& model, const Tensor& images, uint64_t seed) {
   return e;
 }
 
-// Decoder means σ(l(z)) as images [N, 1, 28, 28].
+// Decoder means σ(l(z)) as images [N, 1, 28, 28], on the CPU.
 Tensor decode_images(models::VAEImpl& model, const Tensor& z) {
   NoGradGuard no_grad;
-  return model.decode(z).sigmoid().reshape({z.size(0), 1, 28, 28});
+  return model.decode(z.to(device_of(model))).sigmoid().reshape({z.size(0), 1, 28, 28}).to(kCPU);
 }
 
 // Φ⁻¹(p) by bisection on Φ(z) = ½ erfc(−z/√2): exact to double precision, and only
@@ -159,6 +163,7 @@ std::string format_kl(const std::vector<double>& kl) {
 
 VAEResult train_vae(const VAEConfig& cfg) {
   std::string data_dir = cfg.data_dir.empty() ? data::kFashionMnistDir : cfg.data_dir;
+  const Device device = parse_device(cfg.device);
   ZG_CHECK(cfg.model == "mlp" || cfg.model == "conv",
            "train-vae: --model must be mlp or conv, got '{}'", cfg.model);
   ZG_CHECK(cfg.epochs > 0 && cfg.batch_size > 0 && cfg.lr > 0 && cfg.latent_dim > 0,
@@ -183,6 +188,7 @@ VAEResult train_vae(const VAEConfig& cfg) {
   // Model and optimiser; the seed fixes the initial weights and every training ε.
   manual_seed(cfg.seed);
   models::VAE model = models::make_vae(cfg.model, cfg.latent_dim);
+  model->to(device);  // before the optimiser, which keeps state like the parameters
   optim::Adam opt(model->parameters(), {.lr = cfg.lr});
   const int64_t d = model->latent_dim();
 
@@ -199,6 +205,7 @@ VAEResult train_vae(const VAEConfig& cfg) {
                      {"batch_size", cfg.batch_size},
                      {"lr", cfg.lr},
                      {"seed", cfg.seed},
+                     {"device", cfg.device},
                      {"iwae_k", cfg.iwae_k},
                      {"iwae_images", cfg.iwae_images},
                      {"num_samples", cfg.num_samples},
@@ -242,8 +249,9 @@ VAEResult train_vae(const VAEConfig& cfg) {
   double loss_sum = 0, rec_sum = 0, kl_sum = 0, logged = 0;
   while (step < last_step) {
     auto batch = loader.batch(step / steps_per_epoch, step % steps_per_epoch);
-    Tensor eps = randn({batch.inputs.size(0), d});  // the reparameterisation noise (D8)
-    models::VAELoss l = model->loss(batch.inputs, eps);
+    const Tensor inputs = batch.inputs.to(device);
+    Tensor eps = randn({inputs.size(0), d}, device);  // the reparameterisation noise (D8)
+    models::VAELoss l = model->loss(inputs, eps);
     opt.zero_grad();
     l.loss.backward();
     opt.step();
@@ -255,7 +263,7 @@ VAEResult train_vae(const VAEConfig& cfg) {
     kl_sum += l.kl.item<double>();
     logged += 1;
     if (!cfg.quiet)
-      progress.update(step, batch.inputs.size(0), {{"-elbo", loss}, {"kl", l.kl.item<double>()}});
+      progress.update(step, inputs.size(0), {{"-elbo", loss}, {"kl", l.kl.item<double>()}});
     if (step % cfg.log_every == 0 || step == last_step) {
       metrics.row({double(step), double(step) / double(steps_per_epoch), loss_sum / logged,
                    rec_sum / logged, kl_sum / logged, opt.lr(), progress.items_per_second()});
@@ -308,9 +316,10 @@ VAEResult train_vae(const VAEConfig& cfg) {
     std::vector<Tensor> parts;
     for (int64_t i = 0; i < n_iwae; i += 100) {
       int64_t b = std::min<int64_t>(100, n_iwae - i);
-      parts.push_back(
-          models::importance_log_weights(*model, test.images.narrow(0, i, b), cfg.iwae_k, gen)
-              .to(kFloat64));
+      parts.push_back(models::importance_log_weights(*model, test.images.narrow(0, i, b).to(device),
+                                                     cfg.iwae_k, gen)
+                          .to(kFloat64)
+                          .to(kCPU));
     }
     log_w = cat(parts, 0);  // [n_iwae, K]
   }
@@ -356,7 +365,8 @@ VAEResult train_vae(const VAEConfig& cfg) {
     const int64_t nr = std::min<int64_t>(32, test.images.size(0) / 8 * 8);
     if (nr > 0) {
       Tensor x = test.images.narrow(0, 0, nr);
-      Tensor recon = decode_images(*model, model->encode(x).first);  // decoder mean at z = μ(x)
+      Tensor recon =
+          decode_images(*model, model->encode(x.to(device)).first);  // decoder mean at z = μ(x)
       Tensor pairs =
           stack({x.reshape({nr / 8, 8, 1, 28, 28}), recon.reshape({nr / 8, 8, 1, 28, 28})}, 1);
       io::save_image_grid(run.file("reconstructions.png"), pairs.reshape({2 * nr, 1, 28, 28}), 8);

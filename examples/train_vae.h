@@ -10,8 +10,9 @@ namespace zg::examples {
 struct VAEConfig {
   std::string data_dir;  // default: Debian's Fashion-MNIST
   std::string run_dir = "runs/vae";
-  std::string model = "mlp";  // "mlp" (W2) or "conv"
-  int64_t latent_dim = 32;    // 2 also draws the decoded manifold grid
+  std::string device = "cpu";  // see parse_device
+  std::string model = "mlp";   // "mlp" (W2) or "conv"
+  int64_t latent_dim = 32;     // 2 also draws the decoded manifold grid
   int64_t epochs = 20;
   int64_t batch_size = 128;
   double lr = 1e-3;

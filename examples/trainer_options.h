@@ -9,10 +9,14 @@
 
 namespace zg::examples {
 
-// --run-dir, --seed, --resume, --stop-after, --log-every.
+// --run-dir, --device, --seed, --resume, --stop-after, --log-every.
 template <class Config>
 void add_run_options(CLI::App* sub, Config& cfg) {
   sub->add_option("--run-dir", cfg.run_dir, "Where config.json, metrics.csv, PNGs, checkpoint go")
+      ->capture_default_str();
+  sub->add_option("--device", cfg.device,
+                  "cpu; cuda (a build with the CUDA backend, on a GPU); cpu:1, a second CPU "
+                  "device that tests use to check that every tensor follows the model")
       ->capture_default_str();
   sub->add_option("--seed", cfg.seed)->capture_default_str();
   sub->add_flag("--resume", cfg.resume, "Continue from the run directory's checkpoint");

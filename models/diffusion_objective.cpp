@@ -27,11 +27,16 @@ double DiffusionSetup::network_time(int level) const {
 
 namespace {
 
-// Per-example values of a per-level table, shaped [B, 1, ...] to broadcast against x.
+// Per-example values of a per-level table, shaped [B, 1, ...] to broadcast against x, on x's
+// device (the levels are drawn, and the tables indexed, on the CPU).
 Tensor per_example(const std::vector<double>& table, const Tensor& level, const Tensor& like) {
   Shape shape(like.dim(), 1);
   shape[0] = like.size(0);
-  return from_vector(table).to(like.dtype()).index_select(0, level).reshape(shape);
+  return from_vector(table)
+      .to(like.dtype())
+      .index_select(0, level)
+      .reshape(shape)
+      .to(like.device());
 }
 
 }  // namespace
@@ -48,7 +53,8 @@ Tensor denoising_loss(const ConditionedNetwork& network, const DiffusionSetup& s
   for (int k = 1; k <= K; ++k) time[k] = setup.network_time(k);
   Tensor x_noisy =
       per_example(setup.levels.a, level, x0) * x0 + per_example(setup.levels.b, level, x0) * noise;
-  Tensor out = network(x_noisy, from_vector(time).to(x0.dtype()).index_select(0, level));
+  Tensor out =
+      network(x_noisy, from_vector(time).to(x0.dtype()).index_select(0, level).to(x0.device()));
   ZG_CHECK(out.shape() == x0.shape(), "denoising_loss: the network returned {} for input {}",
            shape_str(out.shape()), shape_str(x0.shape()));
   ZG_CHECK(setup.prediction == Prediction::kEpsilon,
@@ -56,7 +62,7 @@ Tensor denoising_loss(const ConditionedNetwork& network, const DiffusionSetup& s
            prediction_name(setup.prediction));
   if (setup.method == DiffusionMethod::kDdpm) return simple_loss(out, noise);
   // NCSN: the score s = −ε̂/σ in λ(σ)·ℓ = ½‖σ·s + ε‖², summed over an example's dimensions.
-  Tensor sigma = from_vector(setup.levels.b).to(x0.dtype()).index_select(0, level);
+  Tensor sigma = from_vector(setup.levels.b).to(x0.dtype()).index_select(0, level).to(x0.device());
   return dsm_loss(-out / per_example(setup.levels.b, level, x0), noise, sigma);
 }
 
@@ -65,8 +71,7 @@ Denoiser make_denoiser(const ConditionedNetwork& network, const DiffusionSetup& 
   d.prediction = setup.prediction;
   d.levels = setup.levels;
   d.network = [network, setup](const Tensor& x, int level) {
-    return network(x,
-                   full({x.size(0)}, setup.network_time(level), x.options()));
+    return network(x, full({x.size(0)}, setup.network_time(level), x.options()));
   };
   return d;
 }

@@ -76,8 +76,9 @@ Gan2dStepLosses gan2d_train_step(Gan2dGeneratorImpl& G, Gan2dDiscriminatorImpl& 
                                  optim::Optimizer& opt_g, optim::Optimizer& opt_d,
                                  const data::Toy2D& data, int64_t batch_size, GanLoss loss,
                                  Generator& gen, double r1) {
-  Tensor real = data.sample(batch_size, gen);
-  Tensor z = randn({batch_size, G.options.latent_dim}, gen);
+  const Device device = G.parameters().at(0).device();  // the data follows the models
+  Tensor real = data.sample(batch_size, gen).to(device);
+  Tensor z = randn({batch_size, G.options.latent_dim}, gen, device);
   Tensor fake = G.forward(z);
 
   // D ascends log D(x) + log(1 − D(G(z))); detach() keeps this step from reaching G.
@@ -105,7 +106,7 @@ Gan2dStepLosses gan2d_train_step(Gan2dGeneratorImpl& G, Gan2dDiscriminatorImpl& 
 
 Tensor gan2d_sample(Gan2dGeneratorImpl& G, int64_t n, Generator& gen) {
   NoGradGuard no_grad;
-  return G.forward(randn({n, G.options.latent_dim}, gen));
+  return G.forward(randn({n, G.options.latent_dim}, gen, G.parameters().at(0).device()));
 }
 
 }  // namespace zg::models

@@ -15,7 +15,7 @@ Tensor langevin_dynamics(const ScoreFunction& score, const Tensor& x, int steps,
   Tensor current = x;
   const double noise_scale = std::sqrt(step_size);
   for (int k = 0; k < steps; ++k) {
-    Tensor z = randn(current.shape(), gen, TensorOptions().dtype(current.dtype()));
+    Tensor z = randn(current.shape(), gen, current.options());
     current = current + score(current) * (step_size / 2) + z * noise_scale;
   }
   return current;

@@ -80,14 +80,17 @@ ClassHistogram class_histogram(const Tensor& logits) {
   return h;
 }
 
+// Run on the classifier's device, whatever the images' device; the results come back to the
+// CPU, where the statistics are taken (LAPACK).
 static std::pair<Tensor, Tensor> features_and_logits(ClassifierImpl& clf, const Tensor& images,
                                                      int64_t batch) {
+  const Device device = clf.parameters().at(0).device();
   std::vector<Tensor> feats, logits;
   for (int64_t i = 0; i < images.size(0); i += batch) {
-    Tensor x = images.narrow(0, i, std::min(batch, images.size(0) - i)).to(kFloat32);
+    Tensor x = images.narrow(0, i, std::min(batch, images.size(0) - i)).to(kFloat32).to(device);
     Tensor f = clf.features(x);
-    feats.push_back(f);
-    logits.push_back(clf.head(f));
+    feats.push_back(f.to(kCPU));
+    logits.push_back(clf.head(f).to(kCPU));
   }
   return {cat(feats, 0), cat(logits, 0)};
 }

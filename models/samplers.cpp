@@ -28,9 +28,7 @@ const std::vector<std::pair<SamplerKind, std::string>>& sampler_table() {
   return table;
 }
 
-Tensor noise_like(const Tensor& x, Generator& gen) {
-  return randn(x.shape(), gen, x.options());
-}
+Tensor noise_like(const Tensor& x, Generator& gen) { return randn(x.shape(), gen, x.options()); }
 
 // D15: x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε̂)/√α_t + σ_t z, no noise at t = 1. The schedule is
 // recovered from the levels: ᾱ_t = a_t², α_t = a_t²/a_{t−1}², and β_t = 1 − α_t written as
@@ -184,12 +182,12 @@ std::vector<int> sampler_levels(int num_levels, int steps) {
 }
 
 Tensor sample(const Denoiser& denoiser, const SamplerOptions& options, const Shape& shape,
-              Generator& gen, const SamplerCallback& callback, DType dtype) {
+              Generator& gen, const SamplerCallback& callback, TensorOptions noise) {
   check_options(denoiser, options);
   NoGradGuard no_grad;
   const int K = denoiser.levels.num_levels();
   std::vector<int> path = sampler_levels(K, options.steps);
-  Tensor x = randn(shape, gen, TensorOptions().dtype(dtype)) * denoiser.levels.b[K];
+  Tensor x = randn(shape, gen, noise.requires_grad(false)) * denoiser.levels.b[K];
 
   if (options.kind == SamplerKind::kLangevin) {
     // Algorithm 1 on σ_i = b at the visited levels. For VE levels that is NCSN's q_σ; for VP

@@ -53,11 +53,11 @@ struct SamplerOptions {
 /// For langevin a step is one level's T Langevin steps, and denoise_last adds a step to 0.
 using SamplerCallback = std::function<void(int step, int level, const Tensor& x)>;
 
-/// Draws a batch of the given shape (dtype of the noise: float32 unless `dtype` says).
-/// Runs under NoGradGuard. Errors (zg::Error) name the sampler and the offending option;
+/// Draws a batch of the given shape, of `noise`'s dtype and device (float32 on the CPU by
+/// default). Runs under NoGradGuard. Errors (zg::Error) name the sampler and the offending option;
 /// the levels must start at the data (a_0 = 1, b_0 = 0) and have b/a growing with k.
 Tensor sample(const Denoiser& denoiser, const SamplerOptions& options, const Shape& shape,
-              Generator& gen, const SamplerCallback& callback = {}, DType dtype = kFloat32);
+              Generator& gen, const SamplerCallback& callback = {}, TensorOptions noise = {});
 
 /// The levels a sampler with `steps` visits, from K down to its last level (descending):
 /// k_i = K − round(i·K/steps), i = 0..steps−1 — stride K/steps ≥ 1, ending at round(K/steps),

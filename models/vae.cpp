@@ -121,7 +121,7 @@ Tensor importance_log_weights(VAEImpl& model, const Tensor& x, int64_t k, Genera
   const int64_t c = std::max<int64_t>(1, max_rows / b);
   // One draw of all the noise, [K, N, d] (small: no pixels), so the chunking never changes
   // which ε goes with which (k, example) — max_rows changes the memory, not the answer.
-  Tensor all_eps = randn({k, n, d}, gen, x.dtype());
+  Tensor all_eps = randn({k, n, d}, gen, x.options());
   std::vector<Tensor> columns;  // [N, c] pieces along K
   for (int64_t k0 = 0; k0 < k; k0 += c) {
     const int64_t kc = std::min(c, k - k0);

@@ -41,7 +41,8 @@ Tensor timestep_embedding(const Tensor& t, int64_t dim, double max_period) {
                      .exp();
   Tensor args = t.to(dt).unsqueeze(1) * freqs.unsqueeze(0);  // [B, half]
   Tensor emb = cat({args.sin(), args.cos()}, 1);
-  if (dim % 2 == 1) emb = cat({emb, zeros({t.size(0), 1}, TensorOptions(dt).device(t.device()))}, 1);
+  if (dim % 2 == 1)
+    emb = cat({emb, zeros({t.size(0), 1}, TensorOptions(dt).device(t.device()))}, 1);
   return emb;
 }
 

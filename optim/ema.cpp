@@ -78,7 +78,9 @@ void EMA::load_state_dict(const TensorDict& dict) {
              "EMA::load_state_dict: \"{}\" is {} {} but tensor {} is {} {}", key,
              dtype_name(t.dtype()), shape_str(t.shape()), i, dtype_name(shadow_[i].dtype()),
              shape_str(shadow_[i].shape()));
-    shadow.push_back(t.detach().clone());
+    Tensor copy = empty_like(shadow_[i]);  // on the device of the tensors it averages
+    copy.copy_(t.detach());
+    shadow.push_back(copy);
   }
   shadow_ = std::move(shadow);
   num_updates_ = updates->second.item<int64_t>();

@@ -7,8 +7,18 @@
 
 namespace zg {
 
+Device parse_device(const std::string& text) {
+  for (Device d : {kCPU, kCPU1, kCUDA})
+    if (text == device_name(d)) return d;
+  if (text == "cuda:0") return kCUDA;
+  throw Error(fmt::format("device: unknown device \"{}\" (expected cpu, cuda or cpu:1)", text));
+}
+
 Backend& backend_for(Device device) {
-  if (device.type == DeviceType::CPU) return cpu_backend();
+  if (device.type == DeviceType::CPU) {
+    ZG_CHECK(device.index <= 1, "cpu: no device cpu:{} (cpu and cpu:1 exist)", device.index);
+    return cpu_backend();
+  }
   ZG_CHECK(device.index == 0, "cuda: only device 0 is supported, got cuda:{}", device.index);
 #ifdef ZEROGEN_WITH_CUDA
   return cuda::backend();  // throws with the reason when no GPU is usable

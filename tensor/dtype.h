@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "tensor/error.h"
@@ -45,8 +46,17 @@ struct Device {
 };
 inline constexpr Device kCPU{DeviceType::CPU, 0};
 inline constexpr Device kCUDA{DeviceType::CUDA, 0};
-inline constexpr std::string_view device_name(Device d) {
-  return d.type == DeviceType::CPU ? "cpu" : "cuda";
+/// A second CPU device: the CPU backend, but a device of its own, so mixing it with kCPU is
+/// an error as mixing kCPU and kCUDA is, and host code must .to(kCPU) it before reading its
+/// data. Tests run a trainer on it to check that every tensor stays on the device asked
+/// for, which no test could check on a machine without a GPU otherwise.
+inline constexpr Device kCPU1{DeviceType::CPU, 1};
+/// "cpu", "cuda", or with a non-zero index "cpu:1".
+inline std::string device_name(Device d) {
+  std::string name = d.type == DeviceType::CPU ? "cpu" : "cuda";
+  return d.index == 0 ? name : name + ":" + std::to_string(d.index);
 }
+/// The inverse of device_name ("cuda:0" too); throws zg::Error naming the text otherwise.
+Device parse_device(const std::string& text);
 
 }  // namespace zg

@@ -42,7 +42,8 @@ Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
 }
 
 Tensor one_hot(const Tensor& index, int64_t num_classes) {
-  ZG_CHECK(index.dtype() == kInt64, "one_hot: index must be int64, got {}", dtype_name(index.dtype()));
+  ZG_CHECK(index.dtype() == kInt64, "one_hot: index must be int64, got {}",
+           dtype_name(index.dtype()));
   ZG_CHECK(num_classes > 0, "one_hot: num_classes must be positive, got {}", num_classes);
   raw::check_index(index, num_classes, "one_hot");
   Tensor classes = arange(0, static_cast<double>(num_classes), 1, index.options());

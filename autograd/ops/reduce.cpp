@@ -111,7 +111,8 @@ Tensor Tensor::logsumexp(const Shape& dims, bool keepdim) const {
   m = where(raw::unary(UnaryOp::Abs, m, 0, "logsumexp").eq(INFINITY), zeros_like(m), m);
   Tensor out = (*this - m).exp().sum(dims, true).log() + m;
   if (keepdim) return out;
-  return out.reshape(raw::reduced_shape(shape(), raw::reduced_dims(dims, dim(), "logsumexp"), false));
+  return out.reshape(
+      raw::reduced_shape(shape(), raw::reduced_dims(dims, dim(), "logsumexp"), false));
 }
 
 Tensor Tensor::sum_to_size(const Shape& target) const {

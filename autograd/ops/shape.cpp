@@ -152,7 +152,8 @@ Tensor Tensor::permute(const Shape& dims) const {
 Tensor Tensor::squeeze() const {
   Shape shape, strides;
   for (int64_t i = 0; i < dim(); ++i)
-    if (this->shape()[i] != 1) shape.push_back(this->shape()[i]), strides.push_back(this->strides()[i]);
+    if (this->shape()[i] != 1)
+      shape.push_back(this->shape()[i]), strides.push_back(this->strides()[i]);
   return view_as(*this, shape, strides, storage_offset(), "SqueezeBackward",
                  [in = this->shape()](const Tensor& g, Node&) -> Grads { return {g.reshape(in)}; });
 }
@@ -188,9 +189,9 @@ Tensor Tensor::expand(const Shape& s) const {
              shape_str(this->shape()));
   Tensor view = raw::broadcast_to(*this, shape, "expand");
   if (view.is_same(*this)) return *this;
-  return record(view, "ExpandBackward", {*this}, [in = this->shape()](const Tensor& g, Node&) -> Grads {
-    return {g.sum_to_size(in)};
-  });
+  return record(
+      view, "ExpandBackward", {*this},
+      [in = this->shape()](const Tensor& g, Node&) -> Grads { return {g.sum_to_size(in)}; });
 }
 
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const {
@@ -206,7 +207,8 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const 
   shape[d] = (end - start + step - 1) / step;
   strides[d] *= step;
   return view_as(*this, shape, strides, storage_offset() + start * this->strides()[d],
-                 "SliceBackward", [in = this->shape(), d, start, step](const Tensor& g, Node&) -> Grads {
+                 "SliceBackward",
+                 [in = this->shape(), d, start, step](const Tensor& g, Node&) -> Grads {
                    return {slice_backward(g, in, d, start, step)};
                  });
 }
@@ -225,8 +227,9 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
   ZG_CHECK(dim() > 0, "select: cannot select from a 0-d tensor");
   d = wrap_dim(d, dim(), "select");
   int64_t n = shape()[d];
-  ZG_CHECK(index >= -n && index < n, "select: index {} out of range for dim {} of size {} (shape {})",
-           index, d, n, shape_str(shape()));
+  ZG_CHECK(index >= -n && index < n,
+           "select: index {} out of range for dim {} of size {} (shape {})", index, d, n,
+           shape_str(shape()));
   if (index < 0) index += n;
   return narrow(d, index, 1).squeeze(d);
 }

@@ -183,8 +183,8 @@ void CpuBackend::im2col(const Tensor& cols, const Tensor& in, const Window2d& wi
   visit_dtype(in.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      const T* src = in.data_ptr<T>();
-      T* dst = cols.data_ptr<T>();
+      const T* src = data<T>(in);
+      T* dst = data<T>(cols);
       const auto& is = in.strides();
       const int64_t cn = cols.stride(0), ck = cols.stride(1);
       const Im2col<T> k(p, win, is[2], is[3]);
@@ -206,8 +206,8 @@ void CpuBackend::col2im(const Tensor& out, const Tensor& cols, const Window2d& w
   visit_dtype(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      const T* src = cols.data_ptr<T>();
-      T* dst = out.data_ptr<T>();
+      const T* src = data<T>(cols);
+      T* dst = data<T>(out);
       const int64_t cn = cols.stride(0), ck = cols.stride(1);
       parallel_for(0, n * c, plane_grain(p, win), [&](int64_t b, int64_t e) {
         for (int64_t q = b; q < e; ++q) {

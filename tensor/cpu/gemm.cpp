@@ -4,6 +4,7 @@
 #include <cblas.h>
 
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/cpu/loops.h"
 #include "tensor/raw.h"
 
 namespace zg {
@@ -59,9 +60,9 @@ void CpuBackend::matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_i
   visit_dtype(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      const T* ap = a.data_ptr<T>();
-      const T* bp = b.data_ptr<T>();
-      T* cp = out.data_ptr<T>();
+      const T* ap = cpu::data<T>(a);
+      const T* bp = cpu::data<T>(b);
+      T* cp = cpu::data<T>(out);
       for (int64_t i = 0; i < batch; ++i) {
         int64_t oa = 0, ob = 0;  // batch offsets from i's multi-index (strides may be 0)
         for (int64_t d = nd - 3, rem = i; d >= 0; --d) {

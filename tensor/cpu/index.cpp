@@ -51,18 +51,17 @@ template <class F>
 static void random_fill(const Tensor& out, F draw) {
   visit_dtype(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    T* p = out.data_ptr<T>();
+    T* p = data<T>(out);
     parallel_for(0, out.numel(), kGrain / 8, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) p[i] = static_cast<T>(draw(i));
     });
   });
 }
 
-void CpuBackend::uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo,
-                         double hi) {
+void CpuBackend::uniform(const Tensor& out, uint64_t seed, uint64_t offset, double lo, double hi) {
   // The largest value below hi in out's dtype: a draw within 2^-25 of hi would otherwise
   // round up to hi when stored as float32.
-  const double top = !(hi > lo)              ? hi
+  const double top = !(hi > lo)                ? hi
                      : out.dtype() == kFloat32 ? std::nextafter(float(hi), -INFINITY)
                                                : std::nextafter(hi, -INFINITY);
   random_fill(out, [=](int64_t i) {

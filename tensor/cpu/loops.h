@@ -31,7 +31,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, F&& f) {
     f(begin, end);
     return;
   }
-#pragma omp parallel num_threads(static_cast<int>(chunks))
+#pragma omp parallel num_threads(static_cast <int>(chunks))
   {
     int64_t t = omp_get_thread_num(), c = omp_get_num_threads();
     f(begin + n * t / c, begin + n * (t + 1) / c);
@@ -66,8 +66,17 @@ void for_each(const Geometry<N>& g, F&& inner, bool parallel = true) {
       }
     }
   };
-  if (parallel) parallel_for(0, g.numel, kGrain, run);
-  else run(0, g.numel);
+  if (parallel)
+    parallel_for(0, g.numel, kGrain, run);
+  else
+    run(0, g.numel);
+}
+
+/// The first element of a tensor the CPU backend works on: on kCPU or on kCPU1, the second
+/// CPU device, whose tensors the public data_ptr refuses (host code must .to(kCPU) them).
+template <class T>
+inline T* data(const Tensor& t) {
+  return static_cast<T*>(t.impl().storage->data) + t.storage_offset();
 }
 
 template <class T>

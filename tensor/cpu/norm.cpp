@@ -166,11 +166,11 @@ void moments_typed(const Tensor& mean_a, const Tensor& mean_b, const Tensor& cov
       kept.add(a.shape()[d], {a.strides()[d], b.strides()[d], mean_a.strides()[d],
                               mean_b.strides()[d], cov.strides()[d]});
   }
-  const T* ap = a.data_ptr<T>();
-  const T* bp = b.data_ptr<T>();
-  T* map = mean_a.data_ptr<T>();
-  T* mbp = mean_b.data_ptr<T>();
-  T* cp = cov.data_ptr<T>();
+  const T* ap = data<T>(a);
+  const T* bp = data<T>(b);
+  T* map = data<T>(mean_a);
+  T* mbp = data<T>(mean_b);
+  T* cp = data<T>(cov);
   const int64_t n_red = red.numel;
   const size_t nd = red.shape.size();
   const int64_t inner = nd ? red.shape[nd - 1] : 1;

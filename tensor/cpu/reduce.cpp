@@ -87,8 +87,8 @@ void reduce_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& 
       kept_out_strides.push_back(out.strides()[d]);
     }
   }
-  const T* ip = in.data_ptr<T>();
-  T* op = out.data_ptr<T>();
+  const T* ip = data<T>(in);
+  T* op = data<T>(out);
   const int64_t n_out = numel_of(kept_shape), n_red = red.numel;
   if (n_out == 1) {  // one output: split the reduction itself across threads
     std::vector<A> partial(omp_get_max_threads() + 1, init);
@@ -102,7 +102,8 @@ void reduce_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& 
     bool any = false;
     for (size_t t = 0; t < partial.size(); ++t) {
       if (!used[t]) continue;
-      if (kOp == ReduceOp::Sum) acc += partial[t];
+      if (kOp == ReduceOp::Sum)
+        acc += partial[t];
       else if (!any || (kOp == ReduceOp::Max ? (partial[t] > acc || partial[t] != partial[t])
                                              : (partial[t] < acc || partial[t] != partial[t])))
         acc = partial[t];
@@ -115,7 +116,8 @@ void reduce_typed(const Tensor& out, const Tensor& in, const std::vector<bool>& 
   parallel_for(0, n_out, std::max<int64_t>(1, kGrain / std::max<int64_t>(n_red, 1)),
                [&](int64_t b, int64_t e) {
                  for (int64_t o = b; o < e; ++o)
-                   op[kept_out.offset(o)] = T(fold<kOp>(ip + kept_in.offset(o), red, 0, n_red, init));
+                   op[kept_out.offset(o)] =
+                       T(fold<kOp>(ip + kept_in.offset(o), red, 0, n_red, init));
                });
 }
 
@@ -126,9 +128,12 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& in,
   visit_dtype(in.dtype(), [&](auto tag) {
     using T = decltype(tag);
     switch (op) {
-      case ReduceOp::Sum: return reduce_typed<ReduceOp::Sum, T>(out, in, reduced);
-      case ReduceOp::Max: return reduce_typed<ReduceOp::Max, T>(out, in, reduced);
-      case ReduceOp::Min: return reduce_typed<ReduceOp::Min, T>(out, in, reduced);
+      case ReduceOp::Sum:
+        return reduce_typed<ReduceOp::Sum, T>(out, in, reduced);
+      case ReduceOp::Max:
+        return reduce_typed<ReduceOp::Max, T>(out, in, reduced);
+      case ReduceOp::Min:
+        return reduce_typed<ReduceOp::Min, T>(out, in, reduced);
     }
   });
 }
@@ -146,9 +151,9 @@ void CpuBackend::arg_reduce(ReduceOp op, const Tensor& values, const Tensor& ind
       kidx.strides.push_back(indices.strides()[d]);
     }
     const int64_t n_out = numel_of(kin.shape), len = in.shape()[dim], s = in.strides()[dim];
-    const T* ip = in.data_ptr<T>();
-    T* vp = values.data_ptr<T>();
-    int64_t* xp = indices.data_ptr<int64_t>();
+    const T* ip = data<T>(in);
+    T* vp = data<T>(values);
+    int64_t* xp = data<int64_t>(indices);
     const bool is_max = op == ReduceOp::Max;
     // Walk the kept dims with a carried multi-index (a div/mod per output would cost more
     // than the comparisons of a short reduced dim, e.g. the 4 of a 2×2 max-pool window).
@@ -202,7 +207,7 @@ void softmax_row(const T* __restrict x, T* __restrict y, int64_t len, bool log) 
   T m = -std::numeric_limits<T>::infinity();
 #pragma omp simd reduction(max : m)
   for (int64_t i = 0; i < len; ++i) m = x[i] > m ? x[i] : m;  // NaN propagates via the sum
-  if (!std::isfinite(m)) m = 0;  // all -inf row: keep exp() finite
+  if (!std::isfinite(m)) m = 0;                               // all -inf row: keep exp() finite
   acc_t<T> sum = 0;
   if (log) {
 #pragma omp simd reduction(+ : sum)
@@ -232,8 +237,8 @@ void CpuBackend::softmax(const Tensor& out, const Tensor& in, int64_t dim, bool 
       int64_t outer = 1, inner = 1, len = in.shape()[dim];
       for (int64_t d = 0; d < dim; ++d) outer *= in.shape()[d];
       for (int64_t d = dim + 1; d < in.dim(); ++d) inner *= in.shape()[d];
-      const T* ip = in.data_ptr<T>();
-      T* op = out.data_ptr<T>();
+      const T* ip = data<T>(in);
+      T* op = data<T>(out);
       parallel_for(0, outer * inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(len, 1)),
                    [&](int64_t b, int64_t e) {
                      if (inner == 1) {
@@ -258,7 +263,8 @@ void CpuBackend::softmax(const Tensor& out, const Tensor& in, int64_t dim, bool 
                            y[i * inner] = (x[i * inner] - m) - log_sum;
                        } else {
                          T inv = T(1 / sum);
-                         for (int64_t i = 0; i < len; ++i) y[i * inner] = exp_(x[i * inner] - m) * inv;
+                         for (int64_t i = 0; i < len; ++i)
+                           y[i * inner] = exp_(x[i * inner] - m) * inv;
                        }
                      }
                    });

@@ -213,8 +213,8 @@ void CpuBackend::winograd_input(const Tensor& v, const Tensor& in) {
   for_each_plane(in.dtype(), in.size(0), in.size(1), t, 8 * (t.th + 1) * t.tw,
                  [&](int64_t ni, int64_t ci, auto* buf) {
                    using T = std::remove_pointer_t<decltype(buf)>;
-                   input_plane(v.data_ptr<T>() + ci * vc + ni * t.count(), vs,
-                               in.data_ptr<T>() + ni * is[0] + ci * is[1], is[2], is[3], t, buf);
+                   input_plane(data<T>(v) + ci * vc + ni * t.count(), vs,
+                               data<T>(in) + ni * is[0] + ci * is[1], is[2], is[3], t, buf);
                  });
 }
 
@@ -225,9 +225,9 @@ void CpuBackend::winograd_output(const Tensor& out, const Tensor& m, const Tenso
   for_each_plane(out.dtype(), out.size(0), out.size(1), t, 4 * t.count(),
                  [&](int64_t ni, int64_t ci, auto* buf) {
                    using T = std::remove_pointer_t<decltype(buf)>;
-                   const T b = bias.defined() ? bias.data_ptr<T>()[ci * bias.stride(0)] : T(0);
-                   output_plane(out.data_ptr<T>() + ni * os[0] + ci * os[1], os[2], os[3],
-                                m.data_ptr<T>() + ci * mc + ni * t.count(), ms, b, t, buf);
+                   const T b = bias.defined() ? data<T>(bias)[ci * bias.stride(0)] : T(0);
+                   output_plane(data<T>(out) + ni * os[0] + ci * os[1], os[2], os[3],
+                                data<T>(m) + ci * mc + ni * t.count(), ms, b, t, buf);
                  });
 }
 
@@ -235,12 +235,12 @@ void CpuBackend::winograd_output_adjoint(const Tensor& m, const Tensor& g) {
   const Tiles t(g.size(2), g.size(3));
   const auto& gs = g.strides();
   const int64_t ms = m.stride(0), mc = m.stride(1);
-  for_each_plane(
-      g.dtype(), g.size(0), g.size(1), t, 4 * t.count(), [&](int64_t ni, int64_t ci, auto* buf) {
-        using T = std::remove_pointer_t<decltype(buf)>;
-        output_adjoint_plane(m.data_ptr<T>() + ci * mc + ni * t.count(), ms,
-                             g.data_ptr<T>() + ni * gs[0] + ci * gs[1], gs[2], gs[3], t, buf);
-      });
+  for_each_plane(g.dtype(), g.size(0), g.size(1), t, 4 * t.count(),
+                 [&](int64_t ni, int64_t ci, auto* buf) {
+                   using T = std::remove_pointer_t<decltype(buf)>;
+                   output_adjoint_plane(data<T>(m) + ci * mc + ni * t.count(), ms,
+                                        data<T>(g) + ni * gs[0] + ci * gs[1], gs[2], gs[3], t, buf);
+                 });
 }
 
 }  // namespace zg

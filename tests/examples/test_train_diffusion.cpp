@@ -104,11 +104,16 @@ TEST_CASE("train-ddpm and train-ncsn on 2-D data: the files of a run, and its sa
   }
 }
 
-TEST_CASE("train-ddpm on 2-D data: 2N steps in one run equal N steps, then --resume for N more") {
+TEST_CASE(
+    "train-ddpm on 2-D data: 2N steps in one run equal N steps on cpu:1, then --resume for N "
+    "more") {
   test::TempDir tmp;
   auto straight = toy_config("ddpm", tmp.file("straight"));
   examples::train_diffusion2d(straight);
+  // The split run trains on the second CPU device (kCPU1): any tensor a trainer leaves on the
+  // default device meets one on cpu:1 and throws, and the values must not change.
   auto split = toy_config("ddpm", tmp.file("split"));
+  split.device = "cpu:1";
   split.stop_after = 6;
   CHECK(examples::train_diffusion2d(split).steps == 6);
   split.stop_after = 0;
@@ -140,9 +145,12 @@ TEST_CASE("sample: any sampler on a finished 2-D run, from its config and EMA we
     CHECK(fs::exists(o.out + ".safetensors"));
     CHECK(fs::exists(o.out + ".png"));
   }
-  // Deterministic for a seed; the raw weights differ from their average.
+  // Deterministic for a seed, on any device; the raw weights differ from their average.
   o.sampling.sampler = "ddim";
-  Tensor a = examples::sample_run(o), b = examples::sample_run(o);
+  Tensor a = examples::sample_run(o);
+  o.device = "cpu:1";
+  Tensor b = examples::sample_run(o);
+  CHECK(b.device() == kCPU);
   CHECK(test::max_abs_diff(a, b) == 0.0);
   o.raw_weights = true;
   CHECK(test::max_abs_diff(a, examples::sample_run(o)) > 0.0);
@@ -188,8 +196,11 @@ TEST_CASE("train-ddpm and train-ncsn on images: files, bits/dim, samples in [0, 
   auto straight = image_config("ddpm", tmp.file("straight"));
   straight.bpd_images = 0;
   examples::train_diffusion_images(straight);
+  // The split run trains on the second CPU device (kCPU1): any tensor a trainer leaves on the
+  // default device meets one on cpu:1 and throws, and the values must not change.
   auto split = straight;
   split.run_dir = tmp.file("split");
+  split.device = "cpu:1";
   split.stop_after = 3;
   CHECK(examples::train_diffusion_images(split).steps == 3);
   split.stop_after = 0;

@@ -71,7 +71,7 @@ TEST_CASE("train-gan2d: a short run writes config, metrics, checkpoint, plots an
   for (const char* g : {"G", "D", "optim_G", "optim_D"}) CHECK(!ck.group(g).empty());
 }
 
-TEST_CASE("train-gan2d: 2N steps in one run equal N steps, then --resume for N more") {
+TEST_CASE("train-gan2d: 2N steps in one run equal N steps on cpu:1, then --resume for N more") {
   test::TempDir tmp;
   // With the R1 penalty: the double-backward path is the one that could keep hidden state.
   for (double r1 : {0.1}) {
@@ -80,6 +80,7 @@ TEST_CASE("train-gan2d: 2N steps in one run equal N steps, then --resume for N m
     straight.r1 = r1;
     auto r_straight = examples::train_gan2d(straight);
     auto split = small_config(tmp.file(fmt::format("split_{}", r1)));
+    split.device = "cpu:1";  // a second device: see test_train_classifier.cpp
     split.r1 = r1;
     split.stop_after = 5;  // mid-way between checkpoints and logs
     CHECK(examples::train_gan2d(split).steps == 5);

@@ -40,7 +40,7 @@ examples::VAEConfig small_config(const std::string& dir) {
 }
 
 // One straight run checked for its files and invariants, then the same run split in two.
-TEST_CASE("train-vae: the files of a run; 2N steps = N steps, then --resume for N more") {
+TEST_CASE("train-vae: the files of a run; 2N steps = N steps on cpu:1, then --resume for N more") {
   test::TempDir tmp;
   auto straight = small_config(tmp.file("straight"));
   auto r1 = examples::train_vae(straight);
@@ -78,7 +78,8 @@ TEST_CASE("train-vae: the files of a run; 2N steps = N steps, then --resume for 
   CHECK(config["latent_dim"] == 2);
 
   auto split = small_config(tmp.file("split"));
-  split.stop_after = 11;  // mid-epoch: the resume crosses an epoch boundary and its evaluation
+  split.device = "cpu:1";  // a second device: see test_train_classifier.cpp
+  split.stop_after = 11;   // mid-epoch: the resume crosses an epoch boundary and its evaluation
   auto partial = examples::train_vae(split);
   CHECK(partial.steps == 11);
   CHECK_FALSE(partial.finished);

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <vector>
 
+#include "tests/check_error.h"
 #include "tests/test_util.h"
 
 namespace zg::test {
@@ -492,11 +493,32 @@ TEST_CASE("in-place writes bump the storage version") {
   CHECK(a.impl().storage->version == v1);
 }
 
-}  // namespace zg::test
-
 TEST_CASE("empty tensors are contiguous, whatever their other sizes") {
   CHECK(zg::zeros({2, 0, 3}).is_contiguous());
   CHECK(zg::zeros({0}).is_contiguous());
   CHECK(zg::zeros({2, 0, 3}).transpose(0, 2).is_contiguous());
   CHECK_FALSE(zg::zeros({2, 3}).t().is_contiguous());
 }
+
+TEST_CASE("devices: cpu:1 is a device of its own; transfers keep values; names parse") {
+  Tensor x = randn({5, 7});
+  Tensor y = x.t().to(kCPU1);  // a strided source
+  CHECK(y.device() == kCPU1);
+  CHECK(y.is_contiguous());
+  CHECK(max_abs_diff(y.to(kCPU), x.t()) == 0);
+  CHECK(y.sum().item<double>() == doctest::Approx(x.sum().item<double>()));  // item() reads back
+  CHECK(y.to_vector<float>() == x.t().contiguous().to_vector<float>());
+  CHECK_ZG_ERROR(x.t() + y, "different devices", "cpu", "cpu:1");
+  CHECK_ZG_ERROR(y.data_ptr<float>(), "data_ptr", "cpu:1");
+  // Gradients flow back across the transfer, to the source's device.
+  Tensor a = randn({3}).requires_grad_();
+  (a.to(kCPU1) * 2.0).sum().backward();
+  CHECK(a.grad().device() == kCPU);
+  CHECK(max_abs_diff(a.grad(), full({3}, 2.0)) == 0);
+  for (const char* name : {"cpu", "cpu:1", "cuda"}) CHECK(device_name(parse_device(name)) == name);
+  CHECK(parse_device("cuda:0") == kCUDA);
+  CHECK_ZG_ERROR(parse_device("gpu"), "gpu", "cpu, cuda");
+  CHECK_ZG_ERROR(zeros({2}, Device{DeviceType::CPU, 2}), "cpu:2");
+}
+
+}  // namespace zg::test
