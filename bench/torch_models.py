@@ -75,7 +75,7 @@ class TimeEmbedding(nn.Module):
 
     def forward(self, t):
         half = self.dim // 2
-        freqs = torch.exp(-math.log(self.max_period) * torch.arange(half, dtype=t.dtype) / half)
+        freqs = torch.exp(-math.log(self.max_period) * torch.arange(half, dtype=t.dtype, device=t.device) / half)
         args = t[:, None] * freqs[None]
         return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
 
@@ -183,12 +183,12 @@ class UNet(nn.Module):  # W4/W4s/W5: 1,623,169 parameters with the defaults
         return self.out(h)
 
 
-def make_w2():
-    model = MlpVAE()
+def make_w2(dev, B=128):
+    model = MlpVAE().to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(128, 784)
+    x = torch.rand(B, 784, device=dev)
     def step():
-        eps = torch.randn(128, 32)
+        eps = torch.randn(B, 32, device=dev)
         loss = model.loss(x, eps)
         opt.zero_grad()
         loss.backward()
@@ -196,15 +196,15 @@ def make_w2():
     return step, sum(p.numel() for p in model.parameters())
 
 
-def make_w3():
-    g, d = Generator(), Discriminator()
+def make_w3(dev, B=64):
+    g, d = Generator().to(dev), Discriminator().to(dev)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real = torch.rand(64, 1, 28, 28) * 2 - 1
-    ones, zeros = torch.ones(64, 1), torch.zeros(64, 1)
+    real = torch.rand(B, 1, 28, 28, device=dev) * 2 - 1
+    ones, zeros = torch.ones(B, 1, device=dev), torch.zeros(B, 1, device=dev)
     def step():
         # D: real → 1, fake → 0 (the fake is detached: no gradient into G).
-        fake = g(torch.randn(64, 100))
+        fake = g(torch.randn(B, 100, device=dev))
         loss_d = (F.binary_cross_entropy_with_logits(d(real), ones) +
                   F.binary_cross_entropy_with_logits(d(fake.detach()), zeros))
         opt_d.zero_grad()
@@ -228,16 +228,16 @@ def ddpm_schedule():
     return beta, alpha, log_alpha_bar.exp(), -torch.expm1(log_alpha_bar)
 
 
-def make_w4():
-    model = UNet()
+def make_w4(dev, B=64):
+    model = UNet().to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=2e-4)
     _, _, alpha_bar, one_minus = ddpm_schedule()
-    sqrt_ab, sqrt_1m = alpha_bar.sqrt().float(), one_minus.sqrt().float()
-    x0 = torch.rand(64, 1, 28, 28) * 2 - 1
+    sqrt_ab, sqrt_1m = alpha_bar.sqrt().float().to(dev), one_minus.sqrt().float().to(dev)
+    x0 = torch.rand(B, 1, 28, 28, device=dev) * 2 - 1
     def step():
-        t = torch.randint(0, 1000, (64,))
-        eps = torch.randn(64, 1, 28, 28)
-        xt = x0 * sqrt_ab[t].view(64, 1, 1, 1) + eps * sqrt_1m[t].view(64, 1, 1, 1)
+        t = torch.randint(0, 1000, (B,)).to(dev)
+        eps = torch.randn(B, 1, 28, 28, device=dev)
+        xt = x0 * sqrt_ab[t].view(B, 1, 1, 1) + eps * sqrt_1m[t].view(B, 1, 1, 1)
         loss = F.mse_loss(model(xt, t), eps)
         opt.zero_grad()
         loss.backward()
@@ -245,36 +245,36 @@ def make_w4():
     return step, sum(p.numel() for p in model.parameters())
 
 
-def make_w4s():
-    model = UNet().eval()
+def make_w4s(dev, B=64):
+    model = UNet().to(dev).eval()
     beta, alpha, alpha_bar, one_minus = ddpm_schedule()
-    state = {"x": torch.randn(64, 1, 28, 28), "t": 1000}
+    state = {"x": torch.randn(B, 1, 28, 28, device=dev), "t": 1000}
     def step():
         with torch.no_grad():
             t = state["t"]  # 1-based, as the schedule's; the UNet gets t − 1
             state["t"] = t - 1 if t > 1 else 1000
             i = t - 1
             x = state["x"]
-            eps = model(x, torch.full((64,), float(t - 1)))
+            eps = model(x, torch.full((B,), float(t - 1), device=dev))
             mean = (x - eps * float(beta[i] / one_minus[i].sqrt())) * float(1 / alpha[i].sqrt())
             if t > 1:
                 var = float(one_minus[i - 1] / one_minus[i] * beta[i])
-                mean = mean + torch.randn(64, 1, 28, 28) * math.sqrt(var)
+                mean = mean + torch.randn(B, 1, 28, 28, device=dev) * math.sqrt(var)
             state["x"] = mean
     return step, sum(p.numel() for p in model.parameters())
 
 
-def make_w5():
-    model = UNet()
+def make_w5(dev, B=64):
+    model = UNet().to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=2e-4)
-    sigmas = torch.linspace(0.0, math.log(0.01), 10).exp()
-    x0 = torch.rand(64, 1, 28, 28)
+    sigmas = torch.linspace(0.0, math.log(0.01), 10, device=dev).exp()
+    x0 = torch.rand(B, 1, 28, 28, device=dev)
     def step():
-        sigma = sigmas[torch.randint(0, 10, (64,))]
-        z = torch.randn(64, 1, 28, 28)
-        s4 = sigma.view(64, 1, 1, 1)
+        sigma = sigmas[torch.randint(0, 10, (B,)).to(dev)]
+        z = torch.randn(B, 1, 28, 28, device=dev)
+        s4 = sigma.view(B, 1, 1, 1)
         score = model(x0 + s4 * z, 1000 * sigma.log())
-        loss = (score * s4 + z).square().sum() * (0.5 / 64)
+        loss = (score * s4 + z).square().sum() * (0.5 / B)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -287,17 +287,25 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--batch", type=int, default=0, help="batch size (0: the workload's own)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     makers = {"w2": make_w2, "w3": make_w3, "w4": make_w4, "w4s": make_w4s, "w5": make_w5}
-    step, params = makers[args.workload]()
+    dev = torch.device(args.device)
+    make = makers[args.workload]
+    step, params = make(dev, args.batch) if args.batch > 0 else make(dev)
+    # On a GPU each step ends with a synchronisation, as bench_models.cpp does.
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     for _ in range(args.warmup):
         step()
+    sync()
     times = []
     for _ in range(args.reps):
         t0 = time.perf_counter()
         step()
+        sync()
         times.append((time.perf_counter() - t0) * 1e3)
     med = statistics.median(times)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
