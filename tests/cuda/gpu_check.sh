@@ -5,6 +5,7 @@
 #   cuda_tests.txt   tests/cuda/test_cuda.cpp on the GPU (every primitive and layer vs the CPU)
 #   memcheck.txt     the same under compute-sanitizer memcheck (ZEROGEN_CUDA_SYNC=1)
 #   racecheck.txt    the reductions and conv cases under racecheck
+#   gemm.csv         W1: zerogen matmul against raw cuBLAS (bench/bench_cuda_gemm.cpp)
 #   models.csv       W2-W5 (and W4 at batch 256) on the GPU, zerogen and PyTorch side by side
 # Each step's status is printed; a failing step does not stop the later ones.
 set -uo pipefail
@@ -34,6 +35,10 @@ timeout 180 compute-sanitizer --tool racecheck --error-exitcode 9 \
   "$bin/zerogen_tests" -ts=cuda -tc="*reductions*,*layers*" >"$OUT/racecheck.txt" 2>&1
 step "racecheck" "rc $?"
 tail -3 "$OUT/racecheck.txt"
+
+timeout 180 "$bin/bench_cuda_gemm" 2>&1 | tee "$OUT/gemm.log" | grep "^CSV" >"$OUT/gemm.csv"
+step "W1 gemm" "$(wc -l <"$OUT/gemm.csv") rows"
+grep -v "^CSV" "$OUT/gemm.log"
 
 {
   for w in w2 w3 w4 w4s w5; do

@@ -11,9 +11,10 @@ cd "$(dirname "$0")/../.."
 build=${1:-build}
 [ -d "$build/CMakeFiles/zerogen.dir/tensor/cuda" ] ||
   { echo "pack_for_gpu: $build has no CUDA backend (configure with -DZEROGEN_CUDA=ON)" >&2; exit 1; }
-cmake --build "$build" --target zerogen_tests bench_models zerogen_cli -j "${JOBS:-$(nproc)}"
+cmake --build "$build" --target zerogen_tests bench_models bench_cuda_gemm zerogen_cli \
+  -j "${JOBS:-$(nproc)}"
 rm -rf gpu-pack && mkdir -p gpu-pack/bin gpu-pack/lib
-for b in zerogen_tests bench_models zerogen; do strip -o "gpu-pack/bin/$b" "$build/$b"; done
+for b in zerogen_tests bench_models bench_cuda_gemm zerogen; do strip -o "gpu-pack/bin/$b" "$build/$b"; done
 # Every library the binaries load, except the C and C++ runtimes (the GPU machine's, newer,
 # serve binaries built against older ones, and PyTorch there needs its own) and CUDA's (it
 # has its driver and CUDA 13.0; cuBLAS alone is half a gigabyte).
