@@ -94,6 +94,12 @@ struct Backend {
   virtual void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) = 0;
   virtual void winograd_output_adjoint(const Tensor& m, const Tensor& g) = 0;
 
+  /// Bytes of scratch a chunked convolution map aims at per chunk (tensor/conv_chunks.h): on
+  /// a CPU about a cache's worth, conv_chunk_bytes(), so the unfolded columns are still in
+  /// cache when the GEMM reads them; a GPU has no such cache to fit and wants few, large
+  /// launches.
+  virtual int64_t chunk_bytes() const { return conv_chunk_bytes(); }
+
   // ---- independent work ----
   /// How many tasks of run_tasks may run at once (1: the device runs them one by one).
   virtual int workers() const { return 1; }

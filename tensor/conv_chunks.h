@@ -21,11 +21,11 @@ struct ChunkPlan {
   int64_t size(int64_t chunk, int64_t n) const { return std::min(nb, n - chunk * nb); }
 };
 
-/// Chunks of about conv_chunk_bytes() of scratch, `per_sample` elements of it per sample.
+/// Chunks of about be.chunk_bytes() of scratch, `per_sample` elements of it per sample.
 inline ChunkPlan plan_chunks(const Backend& be, int64_t n, int64_t per_sample, DType dtype) {
   auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
   const int64_t sample_bytes = std::max<int64_t>(1, per_sample * element_size(dtype));
-  int64_t nb = std::clamp<int64_t>(conv_chunk_bytes() / sample_bytes, 1, std::max<int64_t>(n, 1));
+  int64_t nb = std::clamp<int64_t>(be.chunk_bytes() / sample_bytes, 1, std::max<int64_t>(n, 1));
   int64_t chunks = ceil_div(n, nb);
   const int64_t w = std::min<int64_t>(be.workers(), n);
   if (w > 1) {

@@ -1,6 +1,7 @@
 // The CUDA backend's primitives, host side: each turns its Tensors into the plain loop and
 // image descriptions of tensor/cuda/kernels.h and calls the kernel's launcher. All the
 // arithmetic is in the .cu files; all the bookkeeping about views is here.
+#include <algorithm>
 #include <cmath>
 
 #include "tensor/cuda/cuda_backend.h"
@@ -157,6 +158,10 @@ void CudaBackend::softmax(const Tensor& out, const Tensor& in, int64_t dim, bool
 }
 
 // ---- sliding windows ----
+int64_t CudaBackend::chunk_bytes() const {
+  return std::max<int64_t>(conv_chunk_bytes(), int64_t{256} << 20);
+}
+
 void CudaBackend::im2col(const Tensor& cols, const Tensor& in, const Window2d& win) {
   cuda::im2col(columns_of(cols), image_of(in), win, win.out_h(in.size(2)), win.out_w(in.size(3)),
                in.dtype());

@@ -41,6 +41,8 @@ struct CudaBackend final : Backend {
   void winograd_input(const Tensor& v, const Tensor& in) override;
   void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) override;
   void winograd_output_adjoint(const Tensor& m, const Tensor& g) override;
+  /// 256 MiB or more: the whole batch of most convolutions in one unfold and one GEMM.
+  int64_t chunk_bytes() const override;
 };
 
 namespace cuda {
