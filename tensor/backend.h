@@ -43,7 +43,8 @@ struct Backend {
                           const Tensor& in, int64_t dim) = 0;
   /// out[..., M, N] = a[..., M, K] @ b[..., K, N], float dtypes; the batch dims are already
   /// broadcast to out's (strides may be 0). Transposed operands are passed as views. With
-  /// `accumulate`, out += a @ b instead (a sum over chunks needs no temporary).
+  /// `accumulate`, out += a @ b instead (a sum over chunks needs no temporary). out may have
+  /// any strides.
   virtual void matmul(const Tensor& out, const Tensor& a, const Tensor& b,
                       bool accumulate = false) = 0;
   /// Counter-based stream: element i of a contiguous `out` uses counter offset + i.
@@ -81,18 +82,23 @@ struct Backend {
   /// entry that im2col would have read from each position; cols as for im2col.
   virtual void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) = 0;
 
-  /// Winograd F(2×2, 3×3), the tile transforms of a stride-1, padding-1 3×3 convolution
-  /// (tensor/raw_winograd.cpp). An [N, C, H, W] image has T = ⌈H/2⌉·⌈W/2⌉ tiles per sample,
-  /// tile t = ty·⌈W/2⌉ + tx covering outputs (2ty .. 2ty+1, 2tx .. 2tx+1). Tile arrays are
-  /// [16, C, N·T] with the last stride 1 (the first two are free), ξ = 4a + b first:
+  /// Winograd F(m×m, 3×3), the tile transforms of a stride-1, padding-1 3×3 convolution
+  /// (tensor/raw_winograd.cpp), for an output tile size m of 2 or 4 (`tile`), α = m + 2.
+  /// An [N, C, H, W] image has T = ⌈H/m⌉·⌈W/m⌉ tiles per sample, tile t = ty·⌈W/m⌉ + tx
+  /// covering outputs (m·ty .. m·ty + m − 1, m·tx .. m·tx + m − 1). Tile arrays are
+  /// [α², C, N·T] with the last stride 1 (the first two are free), ξ = α·a + b first:
   ///  - winograd_input: in (any strides) -> v, v[ξ, c, n·T + t] = (Bᵀ d B)[a, b] for the
-  ///    4×4 input tile d at rows 2ty − 1 .. 2ty + 2, columns 2tx − 1 .. 2tx + 2 (0 outside);
+  ///    α×α input tile d at rows m·ty − 1 .. m·ty + m, columns m·tx − 1 .. m·tx + m (0
+  ///    outside);
   ///  - winograd_output: m -> out (any strides), out's tile t = Aᵀ m_t A, cut to H×W, plus
   ///    bias[c] when bias ([C]) is defined;
   ///  - winograd_output_adjoint: g (any strides) -> m = A g_t Aᵀ, the adjoint without bias.
-  virtual void winograd_input(const Tensor& v, const Tensor& in) = 0;
-  virtual void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) = 0;
-  virtual void winograd_output_adjoint(const Tensor& m, const Tensor& g) = 0;
+  /// Every backend has m = 2; winograd_supports says which others it has.
+  virtual void winograd_input(const Tensor& v, const Tensor& in, int tile) = 0;
+  virtual void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias,
+                               int tile) = 0;
+  virtual void winograd_output_adjoint(const Tensor& m, const Tensor& g, int tile) = 0;
+  virtual bool winograd_supports(int tile) const { return tile == 2; }
 
   /// Bytes of scratch a chunked convolution map aims at per chunk (tensor/conv_chunks.h): on
   /// a CPU about a cache's worth, conv_chunk_bytes(), so the unfolded columns are still in

@@ -26,7 +26,7 @@ Tensor col2im(const Tensor& cols, int64_t h, int64_t w, const Window2d& win);
 /// \endcode
 /// Each runs as chunked im2col + GEMM without materialising im2col of the whole batch
 /// (see tensor/raw_conv.cpp), or for stride-1, padding-1 3×3 windows with one group as
-/// Winograd F(2×2, 3×3) (tensor/raw_winograd.cpp); the window's kernel size must match w's. The
+/// Winograd F(m×m, 3×3) (tensor/raw_winograd.cpp); the window's kernel size must match w's. The
 /// first two take an optional bias (one per output channel: [O], resp. [C]) added in the same pass
 /// over the output, which is how conv2d and conv_transpose2d apply theirs.
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Window2d& win, int64_t groups,
@@ -42,7 +42,7 @@ Tensor conv2d_backward_weight(const Tensor& x, const Tensor& g, const Window2d& 
 void set_conv_chunk_bytes(int64_t bytes);
 int64_t conv_chunk_bytes();
 
-/// Whether stride-1, padding-1 3×3 convolutions (one group) run by Winograd F(2×2, 3×3)
+/// Whether stride-1, padding-1 3×3 convolutions (one group) run by Winograd F(m×m, 3×3)
 /// instead of im2col + GEMM (tensor/winograd.h): on by default, off with
 /// ZEROGEN_CONV_WINOGRAD=0. Both give the same maps up to rounding; tests and benches
 /// switch it to compare them.
@@ -55,5 +55,12 @@ bool conv_winograd();
 /// Winograd against 3.3 by im2col; of a 32 -> 1 conv: 7.7 against 15.0). Tests set 1.
 void set_conv_winograd_min_channels(int64_t channels);
 int64_t conv_winograd_min_channels();
+/// Winograd's output tile m: 0 (the default; ZEROGEN_CONV_WINOGRAD_TILE=2 or 4 sets another)
+/// lets each convolution choose F(4×4, 3×3) or
+/// F(2×2, 3×3) by fewer multiplies on its image size, where the device has both (the CPU;
+/// CUDA has F(2×2, 3×3) only); 2 or 4 asks for that one wherever the device has it. Tests
+/// set it to check both.
+void set_conv_winograd_tile(int tile);
+int conv_winograd_tile();
 
 }  // namespace zg

@@ -25,18 +25,28 @@ inline double max_abs_diff(const Tensor& a, const Tensor& b) {
 }
 
 // Winograd (tensor/conv.h) on or off for a scope; on, for any number of channels, so that
-// the small test convolutions run through it.
+// the small test convolutions run through it, with output tile `tile` (0: each conv chooses).
 struct ConvWinogradSetting {
   bool saved_on = conv_winograd();
   int64_t saved_min = conv_winograd_min_channels();
-  explicit ConvWinogradSetting(bool on) {
+  int saved_tile = conv_winograd_tile();
+  explicit ConvWinogradSetting(bool on, int tile = 0) {
     set_conv_winograd(on);
     set_conv_winograd_min_channels(1);
+    set_conv_winograd_tile(tile);
   }
   ~ConvWinogradSetting() {
     set_conv_winograd(saved_on);
     set_conv_winograd_min_channels(saved_min);
+    set_conv_winograd_tile(saved_tile);
   }
+};
+
+// Only Winograd's output tile for a scope (0: each conv chooses), the rest as set.
+struct WinogradTileSetting {
+  int saved = conv_winograd_tile();
+  explicit WinogradTileSetting(int tile) { set_conv_winograd_tile(tile); }
+  ~WinogradTileSetting() { set_conv_winograd_tile(saved); }
 };
 
 inline bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8) {

@@ -34,9 +34,10 @@ struct CpuBackend final : Backend {
               const Tensor& c) override;
   void im2col(const Tensor& cols, const Tensor& in, const Window2d& win) override;
   void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) override;
-  void winograd_input(const Tensor& v, const Tensor& in) override;
-  void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) override;
-  void winograd_output_adjoint(const Tensor& m, const Tensor& g) override;
+  void winograd_input(const Tensor& v, const Tensor& in, int tile) override;
+  void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias, int tile) override;
+  void winograd_output_adjoint(const Tensor& m, const Tensor& g, int tile) override;
+  bool winograd_supports(int tile) const override { return tile == 2 || tile == 4; }
   int workers() const override;
   void run_tasks(int64_t tasks, const std::function<void(int64_t, int)>& task) override;
 };

@@ -33,17 +33,26 @@ bool blas_layout(const Tensor& t, MatrixLayout& layout) {
 
 template <class T>
 void gemm(const MatrixLayout& la, const MatrixLayout& lb, int64_t m, int64_t n, int64_t k,
-          const T* a, const T* b, T beta, T* c) {
+          const T* a, const T* b, T beta, T* c, int64_t ldc) {
   if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, la.trans, lb.trans, m, n, k, 1.0f, a, la.ld, b, lb.ld, beta, c, n);
+    cblas_sgemm(CblasRowMajor, la.trans, lb.trans, m, n, k, 1.0f, a, la.ld, b, lb.ld, beta, c, ldc);
   else
-    cblas_dgemm(CblasRowMajor, la.trans, lb.trans, m, n, k, 1.0, a, la.ld, b, lb.ld, beta, c, n);
+    cblas_dgemm(CblasRowMajor, la.trans, lb.trans, m, n, k, 1.0, a, la.ld, b, lb.ld, beta, c, ldc);
 }
 
 }  // namespace
 
 void CpuBackend::matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in,
                         bool accumulate) {
+  MatrixLayout lc;
+  if (!blas_layout(out, lc) || lc.trans != CblasNoTrans) {
+    // BLAS writes row-major matrices only (at any batch stride and row stride).
+    Tensor c =
+        accumulate ? raw::contiguous_copy(out) : raw::make(out.shape(), out.dtype(), out.device());
+    matmul(c, a_in, b_in, accumulate);
+    copy(out, c);
+    return;
+  }
   MatrixLayout la, lb;
   Tensor a = blas_layout(a_in, la) ? a_in : raw::contiguous_copy(a_in);
   Tensor b = blas_layout(b_in, lb) ? b_in : raw::contiguous_copy(b_in);
@@ -64,14 +73,15 @@ void CpuBackend::matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_i
       const T* bp = cpu::data<T>(b);
       T* cp = cpu::data<T>(out);
       for (int64_t i = 0; i < batch; ++i) {
-        int64_t oa = 0, ob = 0;  // batch offsets from i's multi-index (strides may be 0)
+        int64_t oa = 0, ob = 0, oc = 0;  // batch offsets from i's multi-index (a's, b's may be 0)
         for (int64_t d = nd - 3, rem = i; d >= 0; --d) {
           int64_t idx = rem % out.shape()[d];
           rem /= out.shape()[d];
           oa += idx * a.strides()[d];
           ob += idx * b.strides()[d];
+          oc += idx * out.strides()[d];
         }
-        gemm<T>(la, lb, m, n, k, ap + oa, bp + ob, T(accumulate ? 1 : 0), cp + i * m * n);
+        gemm<T>(la, lb, m, n, k, ap + oa, bp + ob, T(accumulate ? 1 : 0), cp + oc, lc.ld);
       }
     }
   });

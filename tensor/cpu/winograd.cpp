@@ -1,202 +1,34 @@
-// The tile transforms of Winograd F(2×2, 3×3) (tensor/raw_winograd.cpp has the math).
-//
-// Each kernel handles one (n, c) plane. Tiles overlap and step by 2, so a tile-by-tile loop
-// has short, strided inner loops (7 tiles across a 14×14 image) that the compiler leaves
-// scalar. Instead, each transform is split into its one strided step and flat steps:
-//  - input: B on each image row, once per row (its stride-2 reads are the only strided
-//    access), into rows sorted by parity; Bᵀ down the columns is then one flat loop over
-//    all T tiles of the plane, because tile ty reads even rows ty, ty + 1 and odd rows ty,
-//    ty + 1, at offsets t and t + ⌈W/2⌉ from tile t = ty·⌈W/2⌉ + tx;
-//  - output: Aᵀ · A per tile is flat over t (the tiles' values lie in 16 arrays of T); the
-//    2×2 results are then interleaved into the image rows;
-//  - adjoint: the reverse, de-interleave then flat.
+// CpuBackend's Winograd tile transforms: the per-plane kernels of winograd_planes.h (F(2×2,
+// 3×3) in winograd2.cpp, F(4×4, 3×3) in winograd4.cpp) run over the N·C planes of a batch.
 #include <algorithm>
 #include <vector>
 
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/cpu/loops.h"
+#include "tensor/cpu/winograd_planes.h"
 
 namespace zg {
 using namespace cpu;
+using cpu::winograd::Tiles;
 
 namespace {
 
-struct Tiles {
-  int64_t h, w, th, tw;  // image size, tiles per column and per row
-  Tiles(int64_t h_, int64_t w_) : h(h_), w(w_), th((h_ + 1) / 2), tw((w_ + 1) / 2) {}
-  int64_t count() const { return th * tw; }
-};
-
-// B on one image row: for tile column tx, with (a0, a1, a2, a3) = row[2tx − 1 .. 2tx + 2]
-// (0 outside the row), h = (a0 − a2, a1 + a2, a2 − a1, a1 − a3).
-template <class T>
-void row_transform(T* const h[4], const T* row, int64_t s_w, const Tiles& t) {
-  auto at = [&](int64_t x) { return x >= 0 && x < t.w ? row[x * s_w] : T(0); };
-  auto edge = [&](int64_t k) {
-    const T a0 = at(2 * k - 1), a1 = at(2 * k), a2 = at(2 * k + 1), a3 = at(2 * k + 2);
-    h[0][k] = a0 - a2;
-    h[1][k] = a1 + a2;
-    h[2][k] = a2 - a1;
-    h[3][k] = a1 - a3;
-  };
-  // Tiles whose four columns all lie inside the row: 1 <= tx <= (w − 3) / 2.
-  const int64_t lo = std::min<int64_t>(1, t.tw), hi = std::max(lo, (t.w - 1) / 2);
-  for (int64_t k = 0; k < lo; ++k) edge(k);
-  if (s_w == 1) {
-    T *h0 = h[0], *h1 = h[1], *h2 = h[2], *h3 = h[3];
-#pragma omp simd simdlen(8)
-    for (int64_t k = lo; k < hi; ++k) {
-      const T a0 = row[2 * k - 1], a1 = row[2 * k], a2 = row[2 * k + 1], a3 = row[2 * k + 2];
-      h0[k] = a0 - a2;
-      h1[k] = a1 + a2;
-      h2[k] = a2 - a1;
-      h3[k] = a1 - a3;
-    }
-  } else {
-    for (int64_t k = lo; k < hi; ++k) edge(k);
-  }
-  for (int64_t k = hi; k < t.tw; ++k) edge(k);
+void check_tile(const char* op, int tile) {
+  ZG_CHECK(tile == 2 || tile == 4, "{}: Winograd F(m×m, 3×3) has m = 2 or 4 here, got {}", op,
+           tile);
 }
 
-// v[ξ·vs + t] = (Bᵀ d B)[ξ] for the 4×4 tile d of every tile t of one plane. buf holds
-// 8·(th + 1)·tw elements: the row transforms of padded rows p = 0 .. 2·th + 1 (image row
-// p − 1), even p in `even`, odd p in `odd`, th + 1 rows of tw each.
-template <class T>
-void input_plane(T* v, int64_t vs, const T* src, int64_t s_h, int64_t s_w, const Tiles& t, T* buf) {
-  const int64_t size = (t.th + 1) * t.tw;
-  T *even[4], *odd[4];
-  for (int b = 0; b < 4; ++b) {
-    even[b] = buf + 2 * b * size;
-    odd[b] = even[b] + size;
-  }
-  for (int64_t p = 0; p < 2 * (t.th + 1); ++p) {
-    T* h[4];
-    for (int b = 0; b < 4; ++b) h[b] = (p % 2 ? odd[b] : even[b]) + (p / 2) * t.tw;
-    const int64_t y = p - 1;
-    if (y >= 0 && y < t.h) {
-      row_transform(h, src + y * s_h, s_w, t);
-    } else {
-      for (T* r : h) std::fill(r, r + t.tw, T(0));
-    }
-  }
-  // Bᵀ down the columns: rows (d0, d1, d2, d3) of tile t are even[t], odd[t], even[t + tw],
-  // odd[t + tw]; (d0 − d2, d1 + d2, d2 − d1, d1 − d3) go to ξ = 4a + b for a = 0 .. 3.
-  for (int b = 0; b < 4; ++b) {
-    const T *e0 = even[b], *o0 = odd[b], *e1 = even[b] + t.tw, *o1 = odd[b] + t.tw;
-    T *v0 = v + b * vs, *v1 = v0 + 4 * vs, *v2 = v1 + 4 * vs, *v3 = v2 + 4 * vs;
-#pragma omp simd
-    for (int64_t k = 0; k < t.count(); ++k) {
-      v0[k] = e0[k] - e1[k];
-      v1[k] = o0[k] + e1[k];
-      v2[k] = e1[k] - o0[k];
-      v3[k] = o0[k] - o1[k];
-    }
-  }
-}
-
-// out tile t = Aᵀ m_t A (+ bias), one plane; m[ξ·ms + t]. buf holds 4·T elements.
-template <class T>
-void output_plane(T* dst, int64_t s_h, int64_t s_w, const T* m, int64_t ms, T bias, const Tiles& t,
-                  T* buf) {
-  const int64_t n = t.count();
-  T* y[4] = {buf, buf + n, buf + 2 * n, buf + 3 * n};  // the tiles' (r, c) = 00, 01, 10, 11
-  T *y00 = y[0], *y01 = y[1], *y10 = y[2], *y11 = y[3];
-  const T* p[16];
-  for (int x = 0; x < 16; ++x) p[x] = m + x * ms;
-#pragma omp simd
-  for (int64_t k = 0; k < n; ++k) {
-    T s0[4], s1[4];  // A on the columns of row a: (m0 + m1 + m2, m1 − m2 − m3)
-    for (int a = 0; a < 4; ++a) {
-      s0[a] = p[4 * a][k] + p[4 * a + 1][k] + p[4 * a + 2][k];
-      s1[a] = p[4 * a + 1][k] - p[4 * a + 2][k] - p[4 * a + 3][k];
-    }
-    y00[k] = s0[0] + s0[1] + s0[2] + bias;  // Aᵀ on the rows
-    y01[k] = s1[0] + s1[1] + s1[2] + bias;
-    y10[k] = s0[1] - s0[2] - s0[3] + bias;
-    y11[k] = s1[1] - s1[2] - s1[3] + bias;
-  }
-  for (int64_t row = 0; row < t.h; ++row) {
-    T* out = dst + row * s_h;
-    const int64_t first = (row / 2) * t.tw;
-    const T *even = y[2 * (row % 2)] + first, *odd = y[2 * (row % 2) + 1] + first;
-    const int64_t pairs = t.w / 2;
-    if (s_w == 1) {
-#pragma omp simd simdlen(8)
-      for (int64_t k = 0; k < pairs; ++k) {
-        out[2 * k] = even[k];
-        out[2 * k + 1] = odd[k];
-      }
-    } else {
-      for (int64_t k = 0; k < pairs; ++k) {
-        out[2 * k * s_w] = even[k];
-        out[(2 * k + 1) * s_w] = odd[k];
-      }
-    }
-    if (t.w % 2) out[(t.w - 1) * s_w] = even[pairs];
-  }
-}
-
-// The adjoint of output_plane (no bias): m_t = A g_t Aᵀ, g zero outside the image. buf
-// holds 4·T elements.
-template <class T>
-void output_adjoint_plane(T* m, int64_t ms, const T* src, int64_t s_h, int64_t s_w, const Tiles& t,
-                          T* buf) {
-  const int64_t n = t.count();
-  T* g[4] = {buf, buf + n, buf + 2 * n, buf + 3 * n};       // the tiles' (r, c) = 00, 01, 10, 11
-  if (t.h % 2) std::fill(g[2] + n - t.tw, g[2] + n, T(0));  // the row below the image
-  if (t.h % 2) std::fill(g[3] + n - t.tw, g[3] + n, T(0));
-  for (int64_t row = 0; row < t.h; ++row) {
-    const T* in = src + row * s_h;
-    const int64_t first = (row / 2) * t.tw;
-    T *even = g[2 * (row % 2)] + first, *odd = g[2 * (row % 2) + 1] + first;
-    const int64_t pairs = t.w / 2;
-    if (s_w == 1) {
-#pragma omp simd simdlen(8)
-      for (int64_t k = 0; k < pairs; ++k) {
-        even[k] = in[2 * k];
-        odd[k] = in[2 * k + 1];
-      }
-    } else {
-      for (int64_t k = 0; k < pairs; ++k) {
-        even[k] = in[2 * k * s_w];
-        odd[k] = in[(2 * k + 1) * s_w];
-      }
-    }
-    if (t.w % 2) {
-      even[pairs] = in[(t.w - 1) * s_w];
-      odd[pairs] = T(0);
-    }
-  }
-  T* p[16];
-  for (int x = 0; x < 16; ++x) p[x] = m + x * ms;
-  const T *g00 = g[0], *g01 = g[1], *g10 = g[2], *g11 = g[3];
-#pragma omp simd
-  for (int64_t k = 0; k < n; ++k) {
-    // A on the rows: (y0, y0 + y1, y0 − y1, −y1), then the same on the columns.
-    const T ue[4] = {g00[k], g00[k] + g10[k], g00[k] - g10[k], -g10[k]};
-    const T uo[4] = {g01[k], g01[k] + g11[k], g01[k] - g11[k], -g11[k]};
-    for (int i = 0; i < 4; ++i) {
-      p[4 * i][k] = ue[i];
-      p[4 * i + 1][k] = ue[i] + uo[i];
-      p[4 * i + 2][k] = ue[i] - uo[i];
-      p[4 * i + 3][k] = -uo[i];
-    }
-  }
-}
-
-// Planes per thread: enough that a thread has kGrain elements of work.
-int64_t tile_grain(const Tiles& t) {
-  return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, 16 * t.count()));
-}
-
-// Runs plane(ni, ci, scratch) for the n·c planes of a float dtype, split over the threads,
-// each with `scratch` elements of its own.
+// Runs plane(ni, ci, scratch) for the n·c planes of a float dtype, split over the threads
+// so that each has about kGrain elements of tiles to write, each with `scratch` elements of
+// its own.
 template <class F>
 void for_each_plane(DType dtype, int64_t n, int64_t c, const Tiles& t, int64_t scratch, F&& plane) {
+  const int64_t grain =
+      std::max<int64_t>(1, kGrain / std::max<int64_t>(1, t.alpha() * t.alpha() * t.count()));
   visit_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      parallel_for(0, n * c, tile_grain(t), [&](int64_t b, int64_t e) {
+      parallel_for(0, n * c, grain, [&](int64_t b, int64_t e) {
         std::vector<T> buf(scratch);
         for (int64_t q = b; q < e; ++q) plane(q / c, q % c, buf.data());
       });
@@ -206,40 +38,61 @@ void for_each_plane(DType dtype, int64_t n, int64_t c, const Tiles& t, int64_t s
 
 }  // namespace
 
-void CpuBackend::winograd_input(const Tensor& v, const Tensor& in) {
-  const Tiles t(in.size(2), in.size(3));
+void CpuBackend::winograd_input(const Tensor& v, const Tensor& in, int tile) {
+  check_tile("winograd_input", tile);
+  const Tiles t(tile, in.size(2), in.size(3));
   const auto& is = in.strides();
   const int64_t vs = v.stride(0), vc = v.stride(1);
-  for_each_plane(in.dtype(), in.size(0), in.size(1), t, 8 * (t.th + 1) * t.tw,
+  const int64_t scratch =
+      tile == 2 ? cpu::winograd::f2::input_scratch(t) : cpu::winograd::f4::input_scratch(t);
+  for_each_plane(in.dtype(), in.size(0), in.size(1), t, scratch,
                  [&](int64_t ni, int64_t ci, auto* buf) {
                    using T = std::remove_pointer_t<decltype(buf)>;
-                   input_plane(data<T>(v) + ci * vc + ni * t.count(), vs,
-                               data<T>(in) + ni * is[0] + ci * is[1], is[2], is[3], t, buf);
+                   T* dst = data<T>(v) + ci * vc + ni * t.count();
+                   const T* src = data<T>(in) + ni * is[0] + ci * is[1];
+                   if (tile == 2)
+                     cpu::winograd::f2::input_plane(dst, vs, src, is[2], is[3], t, buf);
+                   else
+                     cpu::winograd::f4::input_plane(dst, vs, src, is[2], is[3], t, buf);
                  });
 }
 
-void CpuBackend::winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) {
-  const Tiles t(out.size(2), out.size(3));
+void CpuBackend::winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias, int tile) {
+  check_tile("winograd_output", tile);
+  const Tiles t(tile, out.size(2), out.size(3));
   const auto& os = out.strides();
   const int64_t ms = m.stride(0), mc = m.stride(1);
-  for_each_plane(out.dtype(), out.size(0), out.size(1), t, 4 * t.count(),
+  const int64_t scratch =
+      tile == 2 ? cpu::winograd::f2::output_scratch(t) : cpu::winograd::f4::output_scratch(t);
+  for_each_plane(out.dtype(), out.size(0), out.size(1), t, scratch,
                  [&](int64_t ni, int64_t ci, auto* buf) {
                    using T = std::remove_pointer_t<decltype(buf)>;
                    const T b = bias.defined() ? data<T>(bias)[ci * bias.stride(0)] : T(0);
-                   output_plane(data<T>(out) + ni * os[0] + ci * os[1], os[2], os[3],
-                                data<T>(m) + ci * mc + ni * t.count(), ms, b, t, buf);
+                   T* dst = data<T>(out) + ni * os[0] + ci * os[1];
+                   const T* src = data<T>(m) + ci * mc + ni * t.count();
+                   if (tile == 2)
+                     cpu::winograd::f2::output_plane(dst, os[2], os[3], src, ms, b, t, buf);
+                   else
+                     cpu::winograd::f4::output_plane(dst, os[2], os[3], src, ms, b, t, buf);
                  });
 }
 
-void CpuBackend::winograd_output_adjoint(const Tensor& m, const Tensor& g) {
-  const Tiles t(g.size(2), g.size(3));
+void CpuBackend::winograd_output_adjoint(const Tensor& m, const Tensor& g, int tile) {
+  check_tile("winograd_output_adjoint", tile);
+  const Tiles t(tile, g.size(2), g.size(3));
   const auto& gs = g.strides();
   const int64_t ms = m.stride(0), mc = m.stride(1);
-  for_each_plane(g.dtype(), g.size(0), g.size(1), t, 4 * t.count(),
+  const int64_t scratch =
+      tile == 2 ? cpu::winograd::f2::output_scratch(t) : cpu::winograd::f4::output_scratch(t);
+  for_each_plane(g.dtype(), g.size(0), g.size(1), t, scratch,
                  [&](int64_t ni, int64_t ci, auto* buf) {
                    using T = std::remove_pointer_t<decltype(buf)>;
-                   output_adjoint_plane(data<T>(m) + ci * mc + ni * t.count(), ms,
-                                        data<T>(g) + ni * gs[0] + ci * gs[1], gs[2], gs[3], t, buf);
+                   T* dst = data<T>(m) + ci * mc + ni * t.count();
+                   const T* src = data<T>(g) + ni * gs[0] + ci * gs[1];
+                   if (tile == 2)
+                     cpu::winograd::f2::output_adjoint_plane(dst, ms, src, gs[2], gs[3], t, buf);
+                   else
+                     cpu::winograd::f4::output_adjoint_plane(dst, ms, src, gs[2], gs[3], t, buf);
                  });
 }
 

@@ -170,15 +170,23 @@ void CudaBackend::col2im(const Tensor& out, const Tensor& cols, const Window2d& 
   cuda::col2im(image_of(out), columns_of(cols), win, win.out_h(out.size(2)), win.out_w(out.size(3)),
                out.dtype());
 }
-void CudaBackend::winograd_input(const Tensor& v, const Tensor& in) {
+static void check_tile(const char* op, int tile) {
+  ZG_CHECK(tile == 2, "{}: the CUDA backend has Winograd F(2x2, 3x3) only, asked for F({}x{}, 3x3)",
+           op, tile, tile);
+}
+void CudaBackend::winograd_input(const Tensor& v, const Tensor& in, int tile) {
+  check_tile("winograd_input", tile);
   cuda::winograd_input(tiles_of(v), image_of(in), in.dtype());
 }
-void CudaBackend::winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) {
+void CudaBackend::winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias,
+                                  int tile) {
+  check_tile("winograd_output", tile);
   const Tensor b = bias.defined() ? raw::contiguous(bias) : bias;
   cuda::winograd_output(image_of(out), tiles_of(m), b.defined() ? raw::data_bytes(b) : nullptr,
                         out.dtype());
 }
-void CudaBackend::winograd_output_adjoint(const Tensor& m, const Tensor& g) {
+void CudaBackend::winograd_output_adjoint(const Tensor& m, const Tensor& g, int tile) {
+  check_tile("winograd_output_adjoint", tile);
   cuda::winograd_output_adjoint(tiles_of(m), image_of(g), g.dtype());
 }
 

@@ -38,9 +38,10 @@ struct CudaBackend final : Backend {
               const Tensor& c) override;
   void im2col(const Tensor& cols, const Tensor& in, const Window2d& win) override;
   void col2im(const Tensor& out, const Tensor& cols, const Window2d& win) override;
-  void winograd_input(const Tensor& v, const Tensor& in) override;
-  void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias) override;
-  void winograd_output_adjoint(const Tensor& m, const Tensor& g) override;
+  // F(2×2, 3×3) only (the base class's winograd_supports).
+  void winograd_input(const Tensor& v, const Tensor& in, int tile) override;
+  void winograd_output(const Tensor& out, const Tensor& m, const Tensor& bias, int tile) override;
+  void winograd_output_adjoint(const Tensor& m, const Tensor& g, int tile) override;
   /// 256 MiB or more: the whole batch of most convolutions in one unfold and one GEMM.
   int64_t chunk_bytes() const override;
 };

@@ -123,6 +123,7 @@ struct ConvCase {
   Shape x, w;
   F::Size2 stride, padding, dilation;
   int64_t groups;
+  int tile = 0;  // for 3x3 s1 p1: Winograd's output tile (0: the conv's own choice)
 };
 
 // Odd sizes throughout: 5×7 inputs, 3×3 and 4×4 kernels, stride 2, padding 1, dilation 2,
@@ -134,18 +135,20 @@ const std::vector<ConvCase> kConvCases = {
     {"3x3 dilation 2 padding 2", {2, 3, 7, 5}, {2, 3, 3, 3}, 1, 2, 2, 1},
     {"mixed (3, 2) s(1, 2) p(1, 0) d(2, 1)", {2, 2, 5, 7}, {3, 2, 3, 2}, {1, 2}, {1, 0}, {2, 1}, 1},
     {"1x1 groups 3", {2, 3, 5, 7}, {6, 1, 1, 1}, 1, 0, 1, 3},
-    // Stride 1, padding 1: Winograd F(2x2, 3x3), with odd and even image sizes.
-    {"3x3 s1 p1 (Winograd, odd)", {3, 2, 5, 7}, {4, 2, 3, 3}, 1, 1, 1, 1},
-    {"3x3 s1 p1 (Winograd, even)", {2, 3, 4, 6}, {2, 3, 3, 3}, 1, 1, 1, 1},
+    // Stride 1, padding 1: Winograd F(2x2, 3x3) and F(4x4, 3x3), odd and even image sizes.
+    {"3x3 s1 p1 (Winograd F(2x2), odd)", {3, 2, 5, 7}, {4, 2, 3, 3}, 1, 1, 1, 1, 2},
+    {"3x3 s1 p1 (Winograd F(2x2), even)", {2, 3, 4, 6}, {2, 3, 3, 3}, 1, 1, 1, 1, 2},
+    {"3x3 s1 p1 (Winograd F(4x4), odd)", {3, 2, 5, 7}, {4, 2, 3, 3}, 1, 1, 1, 1, 4},
+    {"3x3 s1 p1 (Winograd F(4x4), even)", {2, 3, 8, 6}, {2, 3, 3, 3}, 1, 1, 1, 1, 4},
 };
 
 }  // namespace
 
 TEST_CASE("conv2d: gradcheck over shapes, layouts and chunkings") {
-  const ConvWinogradSetting winograd(true);  // the 3x3 s1 p1 cases, with their few channels
   Generator gen(3);
   for (const ConvCase& c : kConvCases) {
     INFO(c.name);
+    const ConvWinogradSetting winograd(true, c.tile);  // the 3x3 s1 p1 cases, few channels
     auto conv = [c](const Inputs& in) {
       return F::conv2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor(), c.stride, c.padding,
                        c.dilation, c.groups);
@@ -177,10 +180,10 @@ TEST_CASE("conv2d: gradcheck over shapes, layouts and chunkings") {
 }
 
 TEST_CASE("conv2d: gradgradcheck (its backward is differentiable)") {
-  const ConvWinogradSetting winograd(true);  // the 3x3 s1 p1 cases, with their few channels
   Generator gen(4);
   for (const ConvCase& c : kConvCases) {
     INFO(c.name);
+    const ConvWinogradSetting winograd(true, c.tile);  // the 3x3 s1 p1 cases, few channels
     auto conv = [c](const Inputs& in) {
       return F::conv2d(in[0], in[1], in[2], c.stride, c.padding, c.dilation, c.groups);
     };
@@ -207,6 +210,7 @@ struct ConvTCase {
   Shape x, w;  // w: [C_in, C_out/groups, kh, kw]
   F::Size2 stride, padding, output_padding, dilation;
   int64_t groups;
+  int tile = 0;  // as in ConvCase
 };
 
 const std::vector<ConvTCase> kConvTCases = {
@@ -215,16 +219,17 @@ const std::vector<ConvTCase> kConvTCases = {
     {"3x3 s2 p1 output_padding 1 groups 2", {2, 4, 5, 3}, {4, 3, 3, 3}, 2, 1, 1, 1, 2},
     {"3x3 s2 dilation 2 output_padding (1, 0)", {2, 3, 3, 5}, {3, 2, 3, 3}, 2, 1, {1, 0}, 2, 1},
     {"mixed (2, 3) s(3, 1) p(0, 1)", {2, 2, 4, 3}, {2, 2, 2, 3}, {3, 1}, {0, 1}, {2, 0}, 1, 1},
-    {"3x3 s1 p1 (Winograd)", {3, 2, 5, 7}, {2, 3, 3, 3}, 1, 1, 0, 1, 1},
+    {"3x3 s1 p1 (Winograd F(2x2))", {3, 2, 5, 7}, {2, 3, 3, 3}, 1, 1, 0, 1, 1, 2},
+    {"3x3 s1 p1 (Winograd F(4x4))", {3, 2, 5, 7}, {2, 3, 3, 3}, 1, 1, 0, 1, 1, 4},
 };
 
 }  // namespace
 
 TEST_CASE("conv_transpose2d: gradcheck and gradgradcheck") {
-  const ConvWinogradSetting winograd(true);  // the 3x3 s1 p1 cases, with their few channels
   Generator gen(5);
   for (const ConvTCase& c : kConvTCases) {
     INFO(c.name);
+    const ConvWinogradSetting winograd(true, c.tile);  // the 3x3 s1 p1 cases, few channels
     auto convt = [c](const Inputs& in) {
       return F::conv_transpose2d(in[0], in[1], in.size() > 2 ? in[2] : Tensor(), c.stride,
                                  c.padding, c.output_padding, c.groups, c.dilation);
@@ -247,6 +252,7 @@ TEST_CASE("conv2d: the three convolution maps are adjoint to each other") {
   Generator gen(6);
   for (const ConvCase& c : kConvCases) {
     INFO(c.name);
+    const ConvWinogradSetting winograd(true, c.tile);
     Window2d win{c.w[2],      c.w[3],      c.stride.h,   c.stride.w,
                  c.padding.h, c.padding.w, c.dilation.h, c.dilation.w};
     Tensor x = randn(c.x, gen, kFloat64), w = randn(c.w, gen, kFloat64);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tensor/backend.h"
+#include "tensor/raw.h"
 #include "tests/test_util.h"
 
 namespace zg::test {
@@ -310,6 +311,31 @@ TEST_CASE("fmt formatter elides tensors with more than 1000 elements") {
   std::string over = fmt::format("{}", arange(1001, kInt64));
   CHECK(over.find("...") != std::string::npos);
   CHECK(over.find("500") == std::string::npos);
+}
+
+TEST_CASE("Backend::matmul writes an output of any strides, and adds to it") {
+  // The conv maps hand the GEMM outputs whose batch planes are padded apart
+  // (tensor/raw_winograd.cpp); BLAS writes row-major matrices at any row and batch stride,
+  // and anything else goes through a temporary.
+  Generator gen(7);
+  Backend& be = backend_for(kCPU);
+  const Tensor a = randn({3, 4, 5}, gen, kFloat64), b = randn({3, 5, 6}, gen, kFloat64);
+  const Tensor want = naive_bmm(a, b);
+  for (int layout = 0; layout < 6; ++layout) {
+    if (layout == 3) continue;  // a broadcast output would overlap itself
+    INFO("output layout " << layout);
+    const Tensor out = operand(layout, 3, 4, 6, gen);
+    be.matmul(out, a, b);
+    CHECK(max_abs_diff(out, want) < 1e-13);
+    be.matmul(out, a, b, true);
+    CHECK(max_abs_diff(out, want * 2.0) < 1e-13);
+  }
+  // Batch planes padded apart, with rows longer than the matrix.
+  const Tensor buffer = zeros({3 * 40}, kFloat64);
+  const Tensor padded = raw::as_strided(buffer, {3, 4, 6}, {40, 8, 1}, 0);
+  be.matmul(padded, a, b);
+  CHECK(max_abs_diff(padded, want) < 1e-13);
+  CHECK(buffer.slice(0, 32, 40).abs().max().item<double>() == 0);  // the padding untouched
 }
 
 }  // namespace zg::test
