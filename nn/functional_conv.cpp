@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "autograd/node.h"
 #include "tensor/conv.h"
 #include "tensor/error.h"
 #include "tensor/raw.h"
@@ -123,12 +124,27 @@ Tensor upsample_nearest2d(const Tensor& x, Size2 scale) {
   ZG_CHECK(scale.h >= 1 && scale.w >= 1,
            "upsample_nearest2d: scale_factor must be a positive integer, got {}", scale.str());
   const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  // A broadcast view [N, C, H, sh, W, sw] copied out: reshape's and expand's backwards
-  // then sum each sh×sw block of the gradient.
-  return x.unsqueeze(3)
-      .unsqueeze(5)
-      .expand({n, c, h, scale.h, w, scale.w})
-      .reshape({n, c, h * scale.h, w * scale.w});
+  // A broadcast view [N, C, H, sh, W, sw] copied out.
+  const Shape blocks{n, c, h, scale.h, w, scale.w};
+  Tensor out = raw::contiguous_copy(
+      raw::broadcast_to(raw::as_strided(x, {n, c, h, 1, w, 1},
+                                        {x.stride(0), x.stride(1), x.stride(2), 0, x.stride(3), 0},
+                                        x.storage_offset()),
+                        blocks, "upsample_nearest2d"));
+  // The gradient sums each sh×sw block: as sh·sw strided slices added up, which is a few
+  // flat passes, where expand's backward (a reduction over blocks of 2×2 scattered elements)
+  // spent its time finding each block.
+  return record(out.view({n, c, h * scale.h, w * scale.w}), "UpsampleNearest2dBackward", {x},
+                [blocks](const Tensor& g, Node&) -> std::vector<Tensor> {
+                  const Tensor b = g.reshape(blocks);
+                  Tensor sum;
+                  for (int64_t i = 0; i < blocks[3]; ++i)
+                    for (int64_t j = 0; j < blocks[5]; ++j) {
+                      Tensor part = b.select(5, j).select(3, i);
+                      sum = sum.defined() ? sum + part : part;
+                    }
+                  return {sum.contiguous()};
+                });
 }
 
 }  // namespace zg::nn::functional

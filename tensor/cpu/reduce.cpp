@@ -45,14 +45,22 @@ template <ReduceOp kOp, class T, class A>
 A fold(const T* p, const SubSpace& space, int64_t begin, int64_t end, A acc) {
   if (space.shape.empty()) return kOp == ReduceOp::Sum ? acc + A(*p) : (begin < end ? A(*p) : acc);
   const int64_t nd = space.shape.size(), inner = space.shape[nd - 1], s = space.strides[nd - 1];
+  // A sum over unit-stride rows keeps kLanes partial sums across all of them and adds them
+  // up once at the end: the rows are often short (a 7×7 plane is 49 elements), and adding
+  // up a vector's lanes after every row cost as much as the row itself.
+  constexpr int kLanes = 16;
+  A lanes[kLanes] = {};
   int64_t pos = begin;
   while (pos < end) {
     int64_t col = pos % inner, n = std::min(inner - col, end - pos);
     const T* row = p + space.offset(pos);
     if constexpr (kOp == ReduceOp::Sum) {
       if (s == 1) {
-#pragma omp simd reduction(+ : acc)
-        for (int64_t i = 0; i < n; ++i) acc += A(row[i]);
+        int64_t i = 0;
+        for (; i + kLanes <= n; i += kLanes)
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) lanes[l] += A(row[i + l]);
+        for (; i < n; ++i) acc += A(row[i]);
       } else {
         for (int64_t i = 0; i < n; ++i) acc += A(row[i * s]);
       }
@@ -65,6 +73,8 @@ A fold(const T* p, const SubSpace& space, int64_t begin, int64_t end, A acc) {
     }
     pos += n;
   }
+  if constexpr (kOp == ReduceOp::Sum)
+    for (int l = 0; l < kLanes; ++l) acc += lanes[l];
   return acc;
 }
 
