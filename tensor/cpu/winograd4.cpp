@@ -46,37 +46,53 @@ inline Six<T> a_apply(T u0, T u1, T u2, T u3) {
 
 }  // namespace
 
-// buf: 6 transforms × 4 sorts of (th + 1) rows of tw, then one padded image row.
-int64_t input_scratch(const Tiles& t) { return 24 * (t.th + 1) * t.tw + 4 * t.tw + 2; }
+// buf: 6 transforms × 4 sorts of (th + 1) rows of tw, then the 4·(th + 1) padded rows.
+int64_t input_scratch(const Tiles& t) { return 40 * (t.th + 1) * t.tw + 2; }
 int64_t output_scratch(const Tiles& t) { return 16 * t.count(); }
 
 template <class T>
 void input_plane(T* v, int64_t vs, const T* src, int64_t s_h, int64_t s_w, const Tiles& t, T* buf) {
-  const int64_t size = (t.th + 1) * t.tw;
-  auto sorted = [&](int b, int64_t p) { return buf + (4 * b + p % 4) * size + (p / 4) * t.tw; };
-  // The padded row: q[x + 1] = image row[x], zero around it, 4·tw + 2 long.
+  const int64_t size = (t.th + 1) * t.tw, pitch = 4 * t.tw;
+  // Padded row p (image row p − 1) is kept as row (p mod 4)·(th + 1) + p / 4 of both q (its
+  // values) and h (Bᵀ along it): sorted by p mod 4, as the column pass below wants.
+  auto sorted_row = [&](int64_t p) { return (p % 4) * (t.th + 1) + p / 4; };
+  auto sorted = [&](int b, int64_t p) { return buf + 4 * b * size + sorted_row(p) * t.tw; };
+  // q: the padded rows, 4·tw apart, q[row·4tw + x + 1] = image[p − 1][x]. Then tile tx of a
+  // row reads q[row·4tw + 4tx .. + 5], i.e. q[4j .. 4j + 5] for j = row·tw + tx: one flat
+  // loop over all rows' tiles, where a loop per row would be too short to vectorise (2 to 7
+  // tiles on the UNet's images). The price: a row's last tile reads two values past the
+  // row (padded columns 4tw and 4tw + 1 fall into the next row), so those tiles are redone.
   T* q = buf + 24 * size;
-  std::fill(q, q + 4 * t.tw + 2, T(0));
-  // Bᵀ along padded rows p = 0 .. 4·th + 1 (image row p − 1); tile tx reads q[4tx .. 4tx + 5].
-  for (int64_t p = 0; p < 4 * t.th + 2; ++p) {
-    T *h0 = sorted(0, p), *h1 = sorted(1, p), *h2 = sorted(2, p), *h3 = sorted(3, p),
-      *h4 = sorted(4, p), *h5 = sorted(5, p);
-    const int64_t y = p - 1;
-    if (y < 0 || y >= t.h) {
-      for (T* r : {h0, h1, h2, h3, h4, h5}) std::fill(r, r + t.tw, T(0));
-      continue;
-    }
+  std::fill(q, q + 16 * size + 2, T(0));
+  const int64_t fits = std::min(t.w, pitch - 1);  // image column 4tw − 1 has no room
+  for (int64_t y = 0; y < t.h; ++y) {
+    T* dst = q + sorted_row(y + 1) * pitch + 1;
     const T* row = src + y * s_h;
     if (s_w == 1)
-      std::copy(row, row + t.w, q + 1);
+      std::copy(row, row + fits, dst);
     else
-      for (int64_t x = 0; x < t.w; ++x) q[x + 1] = row[x * s_w];
+      for (int64_t x = 0; x < fits; ++x) dst[x] = row[x * s_w];
+  }
+  T *h0 = sorted(0, 0), *h1 = sorted(1, 0), *h2 = sorted(2, 0), *h3 = sorted(3, 0),
+    *h4 = sorted(4, 0), *h5 = sorted(5, 0);
 #pragma omp simd
-    for (int64_t k = 0; k < t.tw; ++k) {
-      const T* a = q + 4 * k;
-      const Six<T> h = b_transpose(a[0], a[1], a[2], a[3], a[4], a[5]);
-      h0[k] = h.v0, h1[k] = h.v1, h2[k] = h.v2, h3[k] = h.v3, h4[k] = h.v4, h5[k] = h.v5;
-    }
+  for (int64_t j = 0; j < 4 * size; ++j) {
+    const T* a = q + 4 * j;
+    const Six<T> h = b_transpose(a[0], a[1], a[2], a[3], a[4], a[5]);
+    h0[j] = h.v0, h1[j] = h.v1, h2[j] = h.v2, h3[j] = h.v3, h4[j] = h.v4, h5[j] = h.v5;
+  }
+  // Each row's last tile again, from the image: columns 4tw − 5 .. 4tw, 0 outside.
+  const int64_t last = t.tw - 1;
+  for (int64_t p = 0; p < 4 * t.th + 2; ++p) {
+    const int64_t y = p - 1, j = sorted_row(p) * t.tw + last;
+    T a[6] = {};
+    if (y >= 0 && y < t.h)
+      for (int i = 0; i < 6; ++i) {
+        const int64_t x = 4 * last - 1 + i;
+        if (x >= 0 && x < t.w) a[i] = src[y * s_h + x * s_w];
+      }
+    const Six<T> h = b_transpose(a[0], a[1], a[2], a[3], a[4], a[5]);
+    h0[j] = h.v0, h1[j] = h.v1, h2[j] = h.v2, h3[j] = h.v3, h4[j] = h.v4, h5[j] = h.v5;
   }
   // Bᵀ down the columns, flat over the tiles: rows (d0 .. d5) of tile t are sorts 0 .. 3 at
   // t and sorts 0, 1 at t + tw; the results go to ξ = 6a + b.
